@@ -1,0 +1,14 @@
+using System.CommandLine;
+
+namespace FaceParse.Cli;
+
+/// <summary>`faceparse bench ...`: benchmarks whose figures go into the README. Each target is its own sub-command.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("bench", "Measure kernel, imaging and model speed on this machine.");
+        // Targets (kernels, imaging, model) register here.
+        return command;
+    }
+}

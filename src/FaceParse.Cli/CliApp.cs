@@ -1,0 +1,32 @@
+using System.CommandLine;
+
+namespace FaceParse.Cli;
+
+/// <summary>The `faceparse` command tree. Each sub-command lives in its own file and is registered here.</summary>
+public static class CliApp
+{
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("FaceParse — face parsing (FP-LIIF, SegFace) in pure C#.");
+        root.Options.Add(GlobalOptions.Threads);
+        root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        return root;
+    }
+
+    /// <summary>Parses and runs; expected failures (bad arguments, unreadable files) print one line and return 1.</summary>
+    public static int Run(string[] args)
+    {
+        ParseResult result = BuildRoot().Parse(args);
+        try
+        {
+            GlobalOptions.Apply(result);
+            return result.Invoke();
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or FormatException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"faceparse: error: {e.Message}");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using System.CommandLine;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using FaceParse.Tensors.Runtime;
+
+namespace FaceParse.Cli;
+
+/// <summary>`faceparse info`: version, SIMD level, threads.</summary>
+internal static class InfoCommand
+{
+    public static Command Create()
+    {
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of text." };
+        var command = new Command("info", "Show version, detected SIMD level and thread count.") { json };
+        command.SetAction(result =>
+        {
+            string version = typeof(InfoCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown";
+            var info = new SortedDictionary<string, object>
+            {
+                ["version"] = version,
+                ["runtime"] = RuntimeInformation.FrameworkDescription,
+                ["os"] = RuntimeInformation.OSDescription,
+                ["simd"] = CpuFeatures.Describe(CpuFeatures.Active),
+                ["threads"] = Parallelism.Threads,
+                ["cores"] = Environment.ProcessorCount,
+            };
+            if (result.GetValue(json))
+                Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(info));
+            else
+                foreach (var (k, v) in info) Console.WriteLine($"{k,-8} {v}");
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,1 @@
+return FaceParse.Cli.CliApp.Run(args);
