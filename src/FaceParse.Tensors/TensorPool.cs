@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+
+namespace FaceParse.Tensors;
+
+/// <summary>Reuses float buffers by exact length so steady-state inference (same shapes every call) does not allocate.</summary>
+/// <remarks>Buffers come back through <see cref="Tensor.Dispose"/> or a <see cref="TensorScope"/>. Rented buffers are
+/// NOT cleared; <see cref="Tensor.Zeros(int[])"/> clears, <see cref="Tensor.Empty(int[])"/> does not.</remarks>
+public static class TensorPool
+{
+    private static readonly ConcurrentDictionary<int, ConcurrentBag<float[]>> Buckets = new();
+    private static long _pooledFloats;
+
+    /// <summary>Largest number of floats kept idle in the pool (default 512 Mi floats = 2 GiB).</summary>
+    public static long CapacityFloats { get; set; } = 512L << 20;
+
+    /// <summary>Buffers handed out that were reused rather than allocated (for tests and benchmarks).</summary>
+    public static long Reused => Interlocked.Read(ref _reused);
+    private static long _reused;
+
+    // Small tensors are cheaper to allocate than to pool.
+    private const int MinPooledLength = 1024;
+
+    internal static float[] Rent(int length)
+    {
+        if (length >= MinPooledLength && Buckets.TryGetValue(length, out var bag) && bag.TryTake(out var buffer))
+        {
+            Interlocked.Add(ref _pooledFloats, -length);
+            Interlocked.Increment(ref _reused);
+            return buffer;
+        }
+        return length == 0 ? [] : GC.AllocateUninitializedArray<float>(length);
+    }
+
+    internal static void Return(float[] buffer)
+    {
+        if (buffer.Length < MinPooledLength) return;
+        if (Interlocked.Add(ref _pooledFloats, buffer.Length) > CapacityFloats)
+        {
+            Interlocked.Add(ref _pooledFloats, -buffer.Length);
+            return;
+        }
+        Buckets.GetOrAdd(buffer.Length, _ => new ConcurrentBag<float[]>()).Add(buffer);
+    }
+
+    /// <summary>Drops every pooled buffer.</summary>
+    public static void Clear()
+    {
+        Buckets.Clear();
+        Interlocked.Exchange(ref _pooledFloats, 0);
+    }
+}
+
+/// <summary>Collects every tensor created on this thread while it is open and returns their buffers when disposed,
+/// except those passed to <see cref="Keep"/>. Wrap one inference call in a scope to make it allocation-free.</summary>
+public sealed class TensorScope : IDisposable
+{
+    [ThreadStatic] private static TensorScope? _current;
+    private readonly TensorScope? _parent;
+    private readonly List<Tensor> _tracked = [];
+    private readonly HashSet<Tensor> _kept = [];
+
+    public TensorScope()
+    {
+        _parent = _current;
+        _current = this;
+    }
+
+    internal static void Track(Tensor t)
+    {
+        if (_current is { } scope && !t.IsView) scope._tracked.Add(t);
+    }
+
+    /// <summary>Keeps a tensor (and, for a view, the tensor owning its storage) alive past the scope; returns it.</summary>
+    public Tensor Keep(Tensor t)
+    {
+        _kept.Add(t.Owner);
+        return t;
+    }
+
+    public void Dispose()
+    {
+        if (_current != this) throw new InvalidOperationException("TensorScopes must be disposed in reverse order of creation.");
+        _current = _parent;
+        foreach (var t in _tracked)
+        {
+            if (_kept.Contains(t)) _parent?._tracked.Add(t);
+            else t.Dispose();
+        }
+        _tracked.Clear();
+    }
+}
