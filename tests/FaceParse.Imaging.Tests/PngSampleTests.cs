@@ -64,7 +64,7 @@ public sealed class PngSampleTests
         if (decoded.Palette is { } palette)
         {
             var indexed = PixelAssert.ToRgba(palette.Indices.SelectMany(i => palette.Palette.AsSpan(3 * i, 3).ToArray()).ToArray(), 3, (byte)255);
-            for (int i = 0; i < palette.Indices.Length; i++) indexed[4 * i + 3] = i < 0 ? (byte)0 : AlphaOf(palette, palette.Indices[i]);
+            for (int i = 0; i < palette.Indices.Length; i++) indexed[4 * i + 3] = AlphaOf(palette, palette.Indices[i]);
             PixelAssert.Equal(expected.Image.Pixels, indexed, image.Width, 4, "palette indices through PLTE/tRNS");
         }
     }

@@ -28,6 +28,8 @@ public static class PngDecoder
         var header = parsed.Header;
         var passes = PngPass.For(header.Width, header.Height, header.Interlaced);
         var raw = BoundedInflate.Inflate(parsed.Idat, PngScanlines.RawSize(header, passes), fileName);
+        long samples64 = (long)header.Width * header.Height * (header.Channels + 1);
+        if (samples64 > Array.MaxLength) throw new ImageFormatException($"image {header.Width}x{header.Height} is too large to hold in memory", fileName);
         int count = header.Width * header.Height * header.Channels;
         if (header.BitDepth == 16)
         {
@@ -177,4 +179,13 @@ public static class PngDecoder
         var paletteImage = new PaletteImage(header.Width, header.Height, indices, palette, alpha);
         return new DecodedImage(header.ToInfo(), image, palette: paletteImage);
     }
+}
+
+/// <summary>PNG decoding limits and strictness.</summary>
+public sealed record PngDecodeOptions : ImageDecodeOptions
+{
+    public static new readonly PngDecodeOptions Default = new();
+
+    /// <summary>When true an ancillary chunk with a bad CRC is an error; by default it is skipped, as libpng does.</summary>
+    public bool StrictAncillaryCrc { get; init; }
 }

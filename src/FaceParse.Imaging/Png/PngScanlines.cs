@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
 using System.Numerics;
 
 namespace FaceParse.Imaging.Png;
@@ -98,5 +100,140 @@ internal static class PngScanlines
             pixel.CopyTo(destination[d..]);
             destination[d + channels] = pixel.SequenceEqual(key) ? T.Zero : opaque;
         }
+    }
+}
+
+/// <summary>The five PNG scanline filters (None, Sub, Up, Average, Paeth) in both directions.</summary>
+internal static class PngFilters
+{
+    public const int Count = 5;
+
+    // (a left, b up, c up-left) → Paeth predictor: whichever of a, b, c is nearest to a + b − c (ties a, b, c)
+    public static byte Paeth(byte a, byte b, byte c)
+    {
+        int p = a + b - c;
+        int pa = Math.Abs(p - a), pb = Math.Abs(p - b), pc = Math.Abs(p - c);
+        return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+    }
+
+    // prior[n], row[n] (filtered) → row[n] reconstructed in place; bpp = bytes per pixel (≥1); returns false for an unknown filter type
+    public static bool Unfilter(int filterType, ReadOnlySpan<byte> prior, int bpp, Span<byte> row)
+    {
+        switch (filterType)
+        {
+            case 0:
+                return true;
+            case 1:
+                for (int i = bpp; i < row.Length; i++) row[i] += row[i - bpp];
+                return true;
+            case 2:
+                for (int i = 0; i < row.Length; i++) row[i] += prior[i];
+                return true;
+            case 3:
+                for (int i = 0; i < bpp; i++) row[i] += (byte)(prior[i] >> 1);
+                for (int i = bpp; i < row.Length; i++) row[i] += (byte)((row[i - bpp] + prior[i]) >> 1);
+                return true;
+            case 4:
+                for (int i = 0; i < bpp; i++) row[i] += prior[i];
+                for (int i = bpp; i < row.Length; i++) row[i] += Paeth(row[i - bpp], prior[i], prior[i - bpp]);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    // row[n], prior[n] (raw) → destination[n] filtered with filterType 0..4
+    public static void Filter(int filterType, ReadOnlySpan<byte> row, ReadOnlySpan<byte> prior, int bpp, Span<byte> destination)
+    {
+        for (int i = 0; i < row.Length; i++)
+        {
+            byte a = i >= bpp ? row[i - bpp] : (byte)0;
+            byte c = i >= bpp ? prior[i - bpp] : (byte)0;
+            byte predictor = filterType switch
+            {
+                0 => 0,
+                1 => a,
+                2 => prior[i],
+                3 => (byte)((a + prior[i]) >> 1),
+                _ => Paeth(a, prior[i], c),
+            };
+            destination[i] = (byte)(row[i] - predictor);
+        }
+    }
+
+    // filtered[n] → Σ |signed byte|, the usual "minimum sum of absolute differences" cost
+    public static long Cost(ReadOnlySpan<byte> filtered)
+    {
+        long sum = 0;
+        foreach (byte b in filtered) sum += b < 128 ? b : 256 - b;
+        return sum;
+    }
+}
+
+/// <summary>zlib inflation that never produces more than the expected size plus a small slack (zlib-bomb guard).</summary>
+internal static class BoundedInflate
+{
+    /// <summary>Extra decompressed bytes tolerated after the image data (libpng also tolerates a little).</summary>
+    public const int Slack = 4096;
+
+    /// <summary>Deflate cannot exceed about 1032:1; a stream claiming more is short of data.</summary>
+    public const long MaxRatio = 1032;
+
+    // zlib stream → exactly `expected` bytes; throws ImageFormatException when the stream is short, corrupt (incl. Adler-32) or too long
+    public static byte[] Inflate(byte[] zlib, long expected, string? fileName)
+    {
+        if (expected > zlib.LongLength * MaxRatio + 64)
+            throw new ImageFormatException($"not enough image data: {zlib.Length} compressed bytes cannot hold {expected} bytes", fileName);
+        if (expected > Array.MaxLength) throw new ImageFormatException($"image data of {expected} bytes is too large", fileName);
+        var output = new byte[expected];
+        try
+        {
+            using var stream = new ZLibStream(new MemoryStream(zlib, writable: false), CompressionMode.Decompress);
+            int filled = 0;
+            while (filled < output.Length)
+            {
+                int n = stream.Read(output, filled, output.Length - filled);
+                if (n == 0) throw new ImageFormatException($"not enough image data: {filled} of {expected} bytes", fileName);
+                filled += n;
+            }
+            uint adler = Adler32(output, 1);
+            Span<byte> scratch = stackalloc byte[512];
+            for (int extra = 0; ;)
+            {
+                int n = stream.Read(scratch);
+                if (n == 0) break;
+                adler = Adler32(scratch[..n], adler);
+                extra += n;
+                if (extra > Slack) throw new ImageFormatException("too much image data (more than the image size)", fileName);
+            }
+            // ZLibStream stops silently at the end of a truncated stream; the trailer must hold the Adler-32 of what came out.
+            if (zlib.Length < 6 || BinaryPrimitives.ReadUInt32BigEndian(zlib.AsSpan(zlib.Length - 4)) != adler)
+                throw new ImageFormatException("zlib stream is truncated or its Adler-32 check fails", fileName);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ImageFormatException($"corrupt zlib stream: {e.Message}", fileName, e);
+        }
+        return output;
+    }
+
+    // bytes[n] → Adler-32 continuing from `previous` (1 to start)
+    public static uint Adler32(ReadOnlySpan<byte> bytes, uint previous)
+    {
+        const uint Mod = 65521;
+        uint a = previous & 0xFFFF, b = previous >> 16;
+        while (bytes.Length > 0)
+        {
+            int n = Math.Min(bytes.Length, 5552);
+            foreach (byte x in bytes[..n])
+            {
+                a += x;
+                b += a;
+            }
+            a %= Mod;
+            b %= Mod;
+            bytes = bytes[n..];
+        }
+        return b << 16 | a;
     }
 }
