@@ -1,0 +1,64 @@
+namespace FaceParse.Imaging;
+
+/// <summary>The container a file was read from.</summary>
+public enum ImageFileFormat { Png, Bmp, Netpbm, Jpeg }
+
+/// <summary>How the source file stores colour (before any expansion done by the decoder).</summary>
+public enum ImageColorModel { Gray, GrayAlpha, Rgb, Rgba, Palette }
+
+/// <summary>Header facts about an image file: size, colour model, sample depth, interlacing.</summary>
+public sealed record ImageInfo(ImageFileFormat Format, int Width, int Height, ImageColorModel ColorModel, int BitDepth, bool Interlaced = false)
+{
+    /// <summary>Samples per pixel as stored in the file (palette = 1 index).</summary>
+    public int SourceChannels => ColorModel switch
+    {
+        ImageColorModel.Gray or ImageColorModel.Palette => 1,
+        ImageColorModel.GrayAlpha => 2,
+        ImageColorModel.Rgb => 3,
+        _ => 4,
+    };
+}
+
+/// <summary>Limits shared by every decoder; guards against hostile headers.</summary>
+public record ImageDecodeOptions
+{
+    public static readonly ImageDecodeOptions Default = new();
+
+    /// <summary>Largest accepted Width × Height (default 100 megapixels).</summary>
+    public long MaxPixels { get; init; } = 100_000_000;
+
+    internal void CheckSize(long width, long height, string? fileName)
+    {
+        if (width < 1 || height < 1) throw new ImageFormatException($"invalid image size {width}x{height}", fileName);
+        if (width * height > MaxPixels)
+            throw new ImageFormatException($"image {width}x{height} exceeds the {MaxPixels}-pixel limit", fileName);
+    }
+}
+
+/// <summary>A decoded file: always an 8-bit <see cref="Image"/>, plus the 16-bit samples and/or palette indices when the source has them.</summary>
+/// <remarks>Palette sources give an RGB (or RGBA when the palette has alpha) <see cref="Image"/> and keep the indices in
+/// <see cref="Palette"/>; 16-bit sources give the high bytes in <see cref="Image"/> and the exact samples in <see cref="Image16"/>.</remarks>
+public sealed class DecodedImage
+{
+    public ImageInfo Info { get; }
+    public Image Image { get; }
+    public Image16? Image16 { get; }
+    public PaletteImage? Palette { get; }
+
+    public DecodedImage(ImageInfo info, Image image, Image16? image16 = null, PaletteImage? palette = null)
+    {
+        Info = info;
+        Image = image;
+        Image16 = image16;
+        Palette = palette;
+    }
+
+    /// <summary>Class ids of a label mask: palette indices, or raw values of an 8-bit single-channel image.</summary>
+    /// <exception cref="InvalidOperationException">The image is neither a palette image nor 8-bit gray.</exception>
+    public byte[] ToLabelMap()
+    {
+        if (Palette is not null) return Palette.Indices;
+        if (Image.Channels == 1 && Info.BitDepth == 8) return Image.Pixels;
+        throw new InvalidOperationException($"A {Info.ColorModel} {Info.BitDepth}-bit image is not a label map (need palette or 8-bit gray).");
+    }
+}

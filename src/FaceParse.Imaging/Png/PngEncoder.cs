@@ -1,0 +1,108 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+
+namespace FaceParse.Imaging.Png;
+
+/// <summary>Which scanline filter the encoder uses.</summary>
+public enum PngFilterMode { Adaptive, None, Sub, Up, Average, Paeth }
+
+/// <summary>PNG encoding choices; the same input and options always give the same bytes.</summary>
+public sealed record PngEncodeOptions
+{
+    public static readonly PngEncodeOptions Default = new();
+
+    public CompressionLevel Level { get; init; } = CompressionLevel.Optimal;
+
+    /// <summary>Adaptive picks, per row, the filter with the smallest sum of absolute (signed) filtered bytes; palette images use None.</summary>
+    public PngFilterMode Filter { get; init; } = PngFilterMode.Adaptive;
+}
+
+/// <summary>PNG encoder: 8-bit gray / gray+alpha / RGB / RGBA, 16-bit of the same, and 8-bit palette (index = class id) with optional tRNS.</summary>
+public static class PngEncoder
+{
+    private static readonly PngColorType[] TypeByChannels = [PngColorType.Gray, PngColorType.GrayAlpha, PngColorType.Rgb, PngColorType.Rgba];
+
+    public static byte[] Encode(Image image, PngEncodeOptions? options = null)
+    {
+        var header = new PngHeader(image.Width, image.Height, 8, TypeByChannels[image.Channels - 1], false);
+        return Write(header, image.Pixels, null, null, options ?? PngEncodeOptions.Default);
+    }
+
+    /// <summary>16-bit samples, written big-endian (e.g. 16-bit gray depth maps).</summary>
+    public static byte[] Encode(Image16 image, PngEncodeOptions? options = null)
+    {
+        var header = new PngHeader(image.Width, image.Height, 16, TypeByChannels[image.Channels - 1], false);
+        var raw = new byte[image.Samples.Length * 2];
+        for (int i = 0; i < image.Samples.Length; i++) BinaryPrimitives.WriteUInt16BigEndian(raw.AsSpan(2 * i), image.Samples[i]);
+        return Write(header, raw, null, null, options ?? PngEncodeOptions.Default);
+    }
+
+    /// <summary>8-bit palette PNG: the indices are stored as is (label masks: index = class id), PLTE from the palette, tRNS from Alpha when present.</summary>
+    /// <exception cref="ArgumentException">An index is not covered by the palette, or Alpha is longer than the palette.</exception>
+    public static byte[] Encode(PaletteImage image, PngEncodeOptions? options = null)
+    {
+        int entries = image.Palette.Length / 3;
+        if (entries == 0) throw new ArgumentException("A palette PNG needs at least one palette entry.");
+        if (image.Alpha.Length > entries) throw new ArgumentException($"Alpha has {image.Alpha.Length} entries but the palette only {entries}.");
+        int maxIndex = image.Indices.Length == 0 ? 0 : image.Indices.Max();
+        if (maxIndex >= entries) throw new ArgumentException($"Index {maxIndex} is outside the {entries}-entry palette.");
+        var header = new PngHeader(image.Width, image.Height, 8, PngColorType.Palette, false);
+        return Write(header, image.Indices, image.Palette, image.Alpha.Length > 0 ? image.Alpha : null, options ?? PngEncodeOptions.Default);
+    }
+
+    private static byte[] Write(PngHeader header, byte[] raw, byte[]? palette, byte[]? alpha, PngEncodeOptions options)
+    {
+        using var output = new MemoryStream();
+        output.Write(PngChunkReader.Signature);
+        Span<byte> ihdr = stackalloc byte[13];
+        header.Write(ihdr);
+        PngChunkReader.Write(output, PngChunkType.Ihdr, ihdr);
+        if (palette is not null) PngChunkReader.Write(output, PngChunkType.Plte, palette);
+        if (alpha is not null) PngChunkReader.Write(output, PngChunkType.Trns, alpha);
+        var mode = options.Filter == PngFilterMode.Adaptive && palette is not null ? PngFilterMode.None : options.Filter;
+        var compressed = Compress(FilterRows(header, raw, mode), options.Level);
+        for (int at = 0; at < compressed.Length; at += 1 << 16)
+            PngChunkReader.Write(output, PngChunkType.Idat, compressed.AsSpan(at, Math.Min(1 << 16, compressed.Length - at)));
+        PngChunkReader.Write(output, PngChunkType.Iend, []);
+        return output.ToArray();
+    }
+
+    // raw rows[h·rowBytes] → filtered scanlines[h·(1 + rowBytes)], each prefixed by its filter type
+    private static byte[] FilterRows(PngHeader header, byte[] raw, PngFilterMode mode)
+    {
+        int rowBytes = (int)header.RowBytes(header.Width);
+        int bpp = header.FilterBytesPerPixel;
+        var result = new byte[(long)header.Height * (rowBytes + 1)];
+        var zero = new byte[rowBytes];
+        var candidate = new byte[rowBytes];
+        for (int y = 0; y < header.Height; y++)
+        {
+            var row = raw.AsSpan(y * rowBytes, rowBytes);
+            ReadOnlySpan<byte> prior = y == 0 ? zero : raw.AsSpan((y - 1) * rowBytes, rowBytes);
+            var destination = result.AsSpan(y * (rowBytes + 1), rowBytes + 1);
+            int best = mode == PngFilterMode.Adaptive ? 0 : (int)mode - 1;
+            PngFilters.Filter(best, row, prior, bpp, destination[1..]);
+            if (mode == PngFilterMode.Adaptive)
+            {
+                long bestCost = PngFilters.Cost(destination[1..]);
+                for (int type = 1; type < PngFilters.Count; type++)
+                {
+                    PngFilters.Filter(type, row, prior, bpp, candidate);
+                    long cost = PngFilters.Cost(candidate);
+                    if (cost >= bestCost) continue;
+                    (best, bestCost) = (type, cost);
+                    candidate.CopyTo(destination[1..]);
+                }
+            }
+            destination[0] = (byte)best;
+        }
+        return result;
+    }
+
+    private static byte[] Compress(byte[] data, CompressionLevel level)
+    {
+        using var buffer = new MemoryStream();
+        using (var zlib = new ZLibStream(buffer, level, leaveOpen: true)) zlib.Write(data);
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,41 @@
+namespace FaceParse.Imaging.Tests;
+
+/// <summary>Conversions to canonical RGBA and exact comparisons used across the codec tests.</summary>
+public static class PixelAssert
+{
+    // samples[n·channels] (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA) → RGBA[n·4], alpha = opaque when absent
+    public static T[] ToRgba<T>(T[] samples, int channels, T opaque)
+    {
+        int n = samples.Length / channels;
+        var rgba = new T[n * 4];
+        for (int i = 0; i < n; i++)
+        {
+            var s = samples.AsSpan(i * channels, channels);
+            bool gray = channels <= 2;
+            rgba[4 * i] = s[0];
+            rgba[4 * i + 1] = gray ? s[0] : s[1];
+            rgba[4 * i + 2] = gray ? s[0] : s[2];
+            rgba[4 * i + 3] = channels is 2 or 4 ? s[channels - 1] : opaque;
+        }
+        return rgba;
+    }
+
+    public static void Equal<T>(T[] expected, T[] actual, int width, int channels, string what) where T : IEquatable<T>
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (!expected[i].Equals(actual[i]))
+            {
+                int pixel = i / channels;
+                Assert.Fail($"{what}: first difference at x={pixel % width}, y={pixel / width}, channel {i % channels}: expected {expected[i]}, got {actual[i]}");
+            }
+        }
+    }
+
+    public static void SameImage(Image expected, Image actual)
+    {
+        Assert.Equal((expected.Width, expected.Height, expected.Channels), (actual.Width, actual.Height, actual.Channels));
+        Equal(expected.Pixels, actual.Pixels, expected.Width, expected.Channels, "pixels");
+    }
+}
