@@ -1,0 +1,92 @@
+using System.Numerics.Tensors;
+using FaceParse.Tensors.Kernels;
+
+namespace FaceParse.Tensors;
+
+// Activation functions (torch.nn.functional.*) and dropout, all elementwise through Unary().
+public sealed partial class Tensor
+{
+    /// <summary>torch.nn.functional.relu. Gradient g where y &gt; 0.</summary>
+    public Tensor Relu() => Unary("relu", (x, y) => TensorPrimitives.Max(x, 0f, y), (_, y, g, dx) => // [*] → [*]
+    {
+        for (int i = 0; i < y.Length; i++) dx[i] = y[i] > 0 ? g[i] : 0f;
+    });
+
+    /// <summary>torch.nn.functional.leaky_relu(x, negative_slope). Gradient g for x &gt; 0, slope·g otherwise.</summary>
+    public Tensor LeakyRelu(float negativeSlope = 0.01f) => Unary("leaky_relu", (x, y) => // [*] → [*]
+    {
+        for (int i = 0; i < x.Length; i++) y[i] = x[i] > 0 ? x[i] : x[i] * negativeSlope;
+    }, (x, _, g, dx) =>
+    {
+        for (int i = 0; i < x.Length; i++) dx[i] = x[i] > 0 ? g[i] : g[i] * negativeSlope;
+    });
+
+    /// <summary>torch.nn.functional.gelu with approximate='none': x·Φ(x) with exact erf. Gradient Φ(x) + x·φ(x).</summary>
+    public Tensor Gelu() => Unary("gelu", (x, y) => // [*] → [*]
+    {
+        for (int i = 0; i < x.Length; i++) y[i] = Activations.Gelu(x[i]);
+    }, (x, _, g, dx) =>
+    {
+        const double InvSqrt2 = 0.70710678118654752440, InvSqrt2Pi = 0.39894228040143267794;
+        for (int i = 0; i < x.Length; i++)
+        {
+            double v = x[i];
+            double cdf = 0.5 * (1 + Activations.Erf(v * InvSqrt2));
+            dx[i] = (float)(g[i] * (cdf + v * InvSqrt2Pi * Math.Exp(-0.5 * v * v)));
+        }
+    });
+
+    /// <summary>torch.sigmoid. Gradient y(1−y)·g.</summary>
+    public Tensor Sigmoid() => Unary("sigmoid", TensorPrimitives.Sigmoid, (_, y, g, dx) => // [*] → [*]
+    {
+        for (int i = 0; i < y.Length; i++) dx[i] = g[i] * y[i] * (1 - y[i]);
+    });
+
+    /// <summary>torch.tanh. Gradient (1−y²)·g.</summary>
+    public Tensor Tanh() => Unary("tanh", TensorPrimitives.Tanh, (_, y, g, dx) => // [*] → [*]
+    {
+        for (int i = 0; i < y.Length; i++) dx[i] = g[i] * (1 - y[i] * y[i]);
+    });
+
+    /// <summary>torch.nn.functional.silu: x·σ(x). Gradient σ(x)(1 + x(1−σ(x)))·g.</summary>
+    public Tensor Silu() => Unary("silu", (x, y) => // [*] → [*]
+    {
+        TensorPrimitives.Sigmoid(x, y);
+        TensorPrimitives.Multiply(x, y, y);
+    }, (x, _, g, dx) =>
+    {
+        TensorPrimitives.Sigmoid(x, dx);
+        for (int i = 0; i < x.Length; i++) dx[i] = g[i] * dx[i] * (1 + x[i] * (1 - dx[i]));
+    });
+
+    /// <summary>torch.nn.functional.hardswish: x·relu6(x+3)/6. Gradient like torch: 0 below −3, (x/3 + ½)·g on [−3, 3], g above.</summary>
+    public Tensor HardSwish() => Unary("hardswish", (x, y) => // [*] → [*]
+    {
+        for (int i = 0; i < x.Length; i++) y[i] = Activations.Apply(Epilogue.HardSwish, x[i]);
+    }, (x, _, g, dx) =>
+    {
+        for (int i = 0; i < x.Length; i++) dx[i] = x[i] < -3f ? 0f : x[i] <= 3f ? g[i] * (x[i] / 3f + 0.5f) : g[i];
+    });
+
+    /// <summary>torch.nn.functional.hardsigmoid: relu6(x+3)/6. Gradient g/6 strictly inside (−3, 3), like torch.</summary>
+    public Tensor HardSigmoid() => Unary("hardsigmoid", (x, y) => // [*] → [*]
+    {
+        for (int i = 0; i < x.Length; i++) y[i] = Math.Clamp(x[i] + 3f, 0f, 6f) / 6f;
+    }, (x, _, g, dx) =>
+    {
+        for (int i = 0; i < x.Length; i++) dx[i] = x[i] > -3f && x[i] < 3f ? g[i] / 6f : 0f;
+    });
+
+    /// <summary>torch.nn.functional.dropout (inverted): in training each element is zeroed with probability
+    /// <paramref name="p"/> and the rest scaled by 1/(1−p); identity when not training or p = 0.</summary>
+    public Tensor Dropout(float p, bool training, Random rng) // [*] → [*]
+    {
+        if (!(p >= 0f && p <= 1f)) throw new ArgumentException($"dropout: probability {p} is not in [0, 1] (shape {Shapes.Format(_shape)}).");
+        if (!training || p == 0f) return this;
+        var mask = Empty(_shape);
+        var m = mask.Span;
+        float scale = p == 1f ? 0f : 1f / (1f - p);
+        for (int i = 0; i < m.Length; i++) m[i] = rng.NextDouble() < p ? 0f : scale;
+        return Mul(mask);
+    }
+}
