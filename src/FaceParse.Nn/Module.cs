@@ -14,7 +14,26 @@ public interface IModule
 /// registered under the names of the original torch attributes has the checkpoint's state-dict keys
 /// (<c>decoder.layers.0.weight</c>). Order is torch's: a module's own parameters, then its buffers, then its children.
 /// Layers usually register through the <see cref="VarBuilder"/> helpers (<see cref="Param"/>, <see cref="Child{T}"/>),
-/// which keep the builder path and the registration name the same string.
+/// which keep the builder path and the registration name the same string. A layer, once its op exists:
+/// <code>
+/// // x: [N, in] → [N, out]
+/// public sealed class Linear : Module, IModule
+/// {
+///     public Linear(VarBuilder vb, int inFeatures, int outFeatures)
+///     {
+///         Weight = Param(vb, "weight", [outFeatures, inFeatures], Init.TorchDefault);
+///         Bias = Param(vb, "bias", [outFeatures], Init.TorchBias(inFeatures));
+///     }
+///     public Tensor Weight { get; }
+///     public Tensor Bias { get; }
+///     public Tensor Forward(Tensor x) => Tensor.Linear(x, Weight, Bias);
+/// }
+/// // in a parent: Head = Child(vb, "head", v => new Linear(v, 256, 19));
+/// </code>
+/// The same constructor initialises (<c>VarBuilder.Init(seed)</c>) or imports a PyTorch checkpoint
+/// (<c>VarBuilder.From(stateDict)</c>, then <see cref="VarBuilder.UnusedKeys"/>); <see cref="LoadStateDict"/>
+/// copies a state dict into an existing model (resume). Build models outside any <see cref="TensorScope"/>:
+/// a scope reclaims every tensor created while it is open.
 /// </remarks>
 public abstract partial class Module
 {

@@ -126,13 +126,21 @@ public sealed class OptimizerTests
         Assert.True(state.ContainsKey("state.encoder.bias.exp_avg_sq"));
         Assert.True(state.ContainsKey("state.encoder.bias.max_exp_avg_sq"));
         Assert.False(state.ContainsKey("state.decoder.norm.bias.step"));
-        Assert.Null(opt.StateOf("decoder.norm.bias"));
+        Assert.Equal(0, opt.StateOf("decoder.norm.bias").Step);
 
         var bad = new Dictionary<string, Tensor>(state) { ["state.head.weight.exp_avg"] = Tensor.Zeros(1) };
         bad["state.encoder.bias.exp_avg"] = Tensor.Zeros(5);
         var ex = Assert.Throws<InvalidDataException>(() => opt.LoadStateDict(bad));
         Assert.Contains("unexpected key 'state.head.weight.exp_avg'", ex.Message);
         Assert.Contains("'state.encoder.bias.exp_avg' has shape [5], parameter has [4]", ex.Message);
+
+        var incomplete = new Dictionary<string, Tensor>(state);
+        incomplete.Remove("state.encoder.weight.exp_avg_sq");
+        incomplete["state.encoder.weight.momentum_buffer"] = Tensor.Zeros(4, 3);
+        ex = Assert.Throws<InvalidDataException>(() => opt.LoadStateDict(incomplete));
+        Assert.Contains("missing key 'state.encoder.weight.exp_avg_sq'", ex.Message);
+        Assert.Contains("unexpected key 'state.encoder.weight.momentum_buffer'", ex.Message);
+        Assert.Equal(1, opt.StateOf("encoder.weight").Step); // a rejected load changes nothing
     }
 
     [Fact]

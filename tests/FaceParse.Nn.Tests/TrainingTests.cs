@@ -68,6 +68,26 @@ public sealed class TrainingTests
         Assert.True(loss < 1e-8f, $"final loss {loss}");
     }
 
+    [Fact]
+    public void StepsInsideTensorScopesKeepOptimiserState()
+    {
+        var (x, y) = Data(7);
+        float[] Fit(bool scoped)
+        {
+            var model = new MulSumLinear(VarBuilder.Init(8), 3, 2);
+            var opt = new Adam([ParamGroup.Of(model)], lr: 0.01, amsgrad: true);
+            for (int step = 0; step < 5; step++)
+            {
+                opt.ZeroGrad();
+                using var scope = scoped ? new TensorScope() : null;
+                Mse(model.Forward(x), y).Backward();
+                opt.Step();
+            }
+            return model.Weight.ToArray();
+        }
+        Assert.Equal(Fit(scoped: false), Fit(scoped: true));
+    }
+
     [Theory]
     [InlineData("adamw")]
     [InlineData("adam-amsgrad")]

@@ -27,6 +27,7 @@ public class Adam : Optimizer
         Eps = eps;
         AmsGrad = amsgrad;
         Decoupled = decoupled;
+        DeclareState(amsgrad ? [ExpAvg, ExpAvgSq, MaxExpAvgSq] : [ExpAvg, ExpAvgSq]);
     }
 
     public double Beta1 { get; }
@@ -40,9 +41,7 @@ public class Adam : Optimizer
     protected override void Update(Tensor param, ReadOnlySpan<float> grad, ParamState state, double lr, double weightDecay)
     {
         var p = param.Span;
-        var m = state.GetOrZeros(ExpAvg, param.Shape);
-        var v = state.GetOrZeros(ExpAvgSq, param.Shape);
-        var vMax = AmsGrad ? state.GetOrZeros(MaxExpAvgSq, param.Shape) : default;
+        Span<float> m = state[ExpAvg], v = state[ExpAvgSq], vMax = AmsGrad ? state[MaxExpAvgSq] : default;
         double bc1 = 1 - Math.Pow(Beta1, state.Step), bc2 = 1 - Math.Pow(Beta2, state.Step);
         float stepSize = (float)(lr / bc1), bc2Sqrt = (float)Math.Sqrt(bc2), eps = (float)Eps;
         float oneMinusB1 = (float)(1 - Beta1), b2 = (float)Beta2, oneMinusB2 = (float)(1 - Beta2);

@@ -15,6 +15,7 @@ public abstract class Optimizer
     private readonly List<ParamGroup> _groups;
     private readonly Dictionary<string, ParamState> _state = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Tensor> _byName = new(StringComparer.Ordinal);
+    private string[] _bufferNames = [];
 
     protected Optimizer(IEnumerable<ParamGroup> groups, double lr, double weightDecay)
     {
@@ -26,6 +27,15 @@ public abstract class Optimizer
             if (!_byName.TryAdd(name, p)) throw new ArgumentException($"Parameter '{name}' appears in more than one place.");
         Lr = lr;
         WeightDecay = weightDecay;
+        DeclareState();
+    }
+
+    /// <summary>Allocates, for every parameter, zeroed buffers with these names (call at the end of a derived constructor).</summary>
+    protected void DeclareState(params string[] bufferNames)
+    {
+        _bufferNames = bufferNames;
+        _state.Clear();
+        foreach (var (name, p) in _byName) _state[name] = new ParamState(p.Shape, bufferNames);
     }
 
     /// <summary>Base learning rate (set it from a schedule before each <see cref="Step"/>).</summary>
@@ -46,7 +56,7 @@ public abstract class Optimizer
             foreach (var (name, p) in group.Parameters)
             {
                 if (p.Grad is not { } grad) continue;
-                if (!_state.TryGetValue(name, out var state)) _state[name] = state = new ParamState();
+                var state = _state[name];
                 state.Step++;
                 Update(p, grad.Contiguous().Span, state, lr, wd);
             }
@@ -63,8 +73,8 @@ public abstract class Optimizer
         foreach (var p in _byName.Values) p.Grad = null;
     }
 
-    /// <summary>The state of parameter <paramref name="name"/>, or null before its first update.</summary>
-    public ParamState? StateOf(string name) => _state.GetValueOrDefault(name);
+    /// <summary>The state of parameter <paramref name="name"/> (Step 0 before its first update).</summary>
+    public ParamState StateOf(string name) => _state[name];
 
     /// <summary>A snapshot (copies) of every parameter's state, in parameter order.</summary>
     public OrderedDictionary<string, Tensor> StateDict()
@@ -72,40 +82,46 @@ public abstract class Optimizer
         var dict = new OrderedDictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var name in _byName.Keys)
         {
-            if (!_state.TryGetValue(name, out var state)) continue;
+            var state = _state[name];
+            if (state.Step == 0) continue;
             dict[Key(name, StepKey)] = Tensor.Scalar(state.Step);
             foreach (var (buffer, t) in state.Buffers) dict[Key(name, buffer)] = t.Clone();
         }
         return dict;
     }
 
-    /// <summary>Replaces all state with copies of <paramref name="state"/> (from <see cref="StateDict"/>).</summary>
-    /// <exception cref="InvalidDataException">A key names no parameter, a buffer's shape differs from its parameter's, or a step is missing.</exception>
+    /// <summary>Replaces all state with <paramref name="state"/> (from <see cref="StateDict"/>); parameters it does not
+    /// mention start afresh. Validates everything before changing anything.</summary>
+    /// <exception cref="InvalidDataException">A key names no parameter or buffer, a buffer's shape differs from its
+    /// parameter's, or a mentioned parameter lacks its step or a buffer.</exception>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var loaded = new Dictionary<string, ParamState>(StringComparer.Ordinal);
+        var fresh = _byName.ToDictionary(kv => kv.Key, kv => new ParamState(kv.Value.Shape, _bufferNames), StringComparer.Ordinal);
+        var mentioned = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         var errors = new List<string>();
         foreach (var (key, value) in state)
         {
             int dot = key.LastIndexOf('.');
-            string name = dot > StatePrefix.Length ? key[StatePrefix.Length..dot] : "";
-            if (!key.StartsWith(StatePrefix, StringComparison.Ordinal) || !_byName.TryGetValue(name, out var p))
+            string name = dot > StatePrefix.Length && key.StartsWith(StatePrefix, StringComparison.Ordinal) ? key[StatePrefix.Length..dot] : "";
+            string buffer = key[(dot + 1)..];
+            if (!fresh.TryGetValue(name, out var ps) || (buffer != StepKey && !ps.TryGetTensor(buffer, out _)))
             {
                 errors.Add($"unexpected key '{key}'");
                 continue;
             }
-            string buffer = key[(dot + 1)..];
-            if (!loaded.TryGetValue(name, out var ps)) loaded[name] = ps = new ParamState { Step = -1 };
+            if (!mentioned.TryGetValue(name, out var seen)) mentioned[name] = seen = new HashSet<string>(StringComparer.Ordinal);
+            seen.Add(buffer);
             if (buffer == StepKey) ps.Step = (long)value.ToScalar();
-            else if (!Shapes.Equal([.. value.Shape], [.. p.Shape]))
-                errors.Add($"'{key}' has shape {Shapes.Format(value.Shape)}, parameter has {Shapes.Format(p.Shape)}");
-            else ps.Set(buffer, value.Clone());
+            else if (ps.TryGetTensor(buffer, out var target) && !Shapes.Equal([.. value.Shape], [.. target.Shape]))
+                errors.Add($"'{key}' has shape {Shapes.Format(value.Shape)}, parameter has {Shapes.Format(target.Shape)}");
+            else Module.CopyInto(value, target);
         }
-        errors.AddRange(loaded.Where(kv => kv.Value.Step < 0).Select(kv => $"missing key '{Key(kv.Key, StepKey)}'"));
+        foreach (var (name, seen) in mentioned)
+            foreach (var buffer in _bufferNames.Prepend(StepKey))
+                if (!seen.Contains(buffer)) errors.Add($"missing key '{Key(name, buffer)}'");
         if (errors.Count > 0) throw new InvalidDataException($"Error(s) loading {GetType().Name} state: {string.Join("; ", errors)}.");
-        _state.Clear();
-        foreach (var (name, ps) in loaded) _state[name] = ps;
+        foreach (var (name, ps) in fresh) _state[name] = ps;
     }
 
     private static string Key(string name, string buffer) => string.Create(CultureInfo.InvariantCulture, $"{StatePrefix}{name}.{buffer}");

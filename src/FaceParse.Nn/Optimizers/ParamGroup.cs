@@ -44,34 +44,3 @@ public sealed class ParamGroup
         ];
     }
 }
-
-/// <summary>One parameter's optimiser state: its step count and named buffers shaped like the parameter.</summary>
-public sealed class ParamState
-{
-    private readonly OrderedDictionary<string, Tensor> _buffers = new(StringComparer.Ordinal);
-
-    /// <summary>Number of updates applied to this parameter.</summary>
-    public long Step { get; set; }
-
-    public IEnumerable<KeyValuePair<string, Tensor>> Buffers => _buffers;
-
-    public bool TryGet(string name, out Span<float> buffer)
-    {
-        if (_buffers.TryGetValue(name, out var t))
-        {
-            buffer = t.Span;
-            return true;
-        }
-        buffer = default;
-        return false;
-    }
-
-    /// <summary>The buffer <paramref name="name"/>, created zero-filled with <paramref name="shape"/> on first use.</summary>
-    public Span<float> GetOrZeros(string name, IReadOnlyList<int> shape)
-    {
-        if (!_buffers.TryGetValue(name, out var t)) _buffers[name] = t = Tensor.Zeros([.. shape]);
-        return t.Span;
-    }
-
-    internal void Set(string name, Tensor value) => _buffers[name] = value;
-}

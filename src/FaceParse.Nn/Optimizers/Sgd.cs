@@ -16,6 +16,7 @@ public sealed class Sgd : Optimizer
         Momentum = momentum;
         Dampening = dampening;
         Nesterov = nesterov;
+        if (momentum != 0) DeclareState(MomentumBuffer);
     }
 
     public double Momentum { get; }
@@ -26,9 +27,8 @@ public sealed class Sgd : Optimizer
     {
         var p = param.Span;
         float wd = (float)weightDecay, mu = (float)Momentum, keep = (float)(1 - Dampening), step = (float)lr;
-        Span<float> buf = default;
-        bool first = Momentum != 0 && !state.TryGet(MomentumBuffer, out buf);
-        if (first) buf = state.GetOrZeros(MomentumBuffer, param.Shape);
+        var buf = Momentum != 0 ? state[MomentumBuffer] : default;
+        bool first = state.Step == 1; // torch: the buffer starts as a copy of the first gradient
         for (int i = 0; i < p.Length; i++)
         {
             float g = grad[i];
