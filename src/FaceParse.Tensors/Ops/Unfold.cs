@@ -29,10 +29,10 @@ public sealed partial class Tensor
 
     private Spatial.Patches PatchGeometry(string op, int channels, int h, int w, Size2D k, Size2D p, Size2D s, Size2D d)
     {
-        int ho = (h + 2 * p.H - d.H * (k.H - 1) - 1) / s.H + 1, wo = (w + 2 * p.W - d.W * (k.W - 1) - 1) / s.W + 1;
         if (k.H < 1 || k.W < 1 || s.H < 1 || s.W < 1 || d.H < 1 || d.W < 1 || p.H < 0 || p.W < 0 || h < 1 || w < 1
             || h + 2 * p.H - d.H * (k.H - 1) - 1 < 0 || w + 2 * p.W - d.W * (k.W - 1) - 1 < 0)
             throw new ArgumentException($"{op}: kernel {k}, padding {p}, stride {s}, dilation {d} do not fit image {h}x{w} (input {Shapes.Format(_shape)}).");
+        int ho = (h + 2 * p.H - d.H * (k.H - 1) - 1) / s.H + 1, wo = (w + 2 * p.W - d.W * (k.W - 1) - 1) / s.W + 1;
         return new Spatial.Patches(channels, h, w, k, s, p, d, ho, wo);
     }
 
