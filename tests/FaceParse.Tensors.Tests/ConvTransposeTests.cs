@@ -5,7 +5,7 @@ namespace FaceParse.Tensors.Tests;
 public sealed class ConvTransposeTests
 {
     // Naive scatter form of torch.nn.functional.conv_transpose2d: every input pixel adds x·w to the taps it reaches.
-    private static float[] Reference(Tensor x, Tensor w, Tensor? b, int s, int p, int op, int groups, int d)
+    internal static float[] Reference(Tensor x, Tensor w, Tensor? b, int s, int p, int op, int groups, int d)
     {
         int n = x.Dim(0), cin = x.Dim(1), h = x.Dim(2), wd = x.Dim(3), coutG = w.Dim(1), kh = w.Dim(2), kw = w.Dim(3);
         int cout = coutG * groups, cinG = cin / groups;

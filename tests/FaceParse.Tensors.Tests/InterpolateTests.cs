@@ -46,7 +46,7 @@ public sealed class InterpolateTests
     }
 
     // Direct 2-D evaluation of torch's formulas in double precision (not separable, no shared tables).
-    private static float[] Reference(Tensor x, int oh, int ow, InterpolateMode mode, bool ac)
+    internal static float[] Reference(Tensor x, int oh, int ow, InterpolateMode mode, bool ac)
     {
         int h = x.Dim(2), w = x.Dim(3);
         var result = new List<float>();

@@ -15,7 +15,7 @@ public sealed class PoolingTests
     }
 
     // Naive max pool: out-of-range taps are skipped (−∞ padding).
-    private static float[] MaxReference(Tensor x, int k, int s, int p, int d, int ho, int wo)
+    internal static float[] MaxReference(Tensor x, int k, int s, int p, int d, int ho, int wo)
     {
         var y = new List<float>();
         for (int b = 0; b < x.Dim(0); b++)
@@ -37,7 +37,7 @@ public sealed class PoolingTests
 
     // Naive avg pool written from torch's definition: window [o·s − p, o·s − p + k) ∩ [−p, in + p) gives the padded
     // count, ∩ [0, in) the summed pixels.
-    private static float[] AvgReference(Tensor x, int k, int s, int p, bool includePad, int ho, int wo)
+    internal static float[] AvgReference(Tensor x, int k, int s, int p, bool includePad, int ho, int wo)
     {
         var y = new List<float>();
         int h = x.Dim(2), w = x.Dim(3);

@@ -33,7 +33,7 @@ public sealed partial class Tensor
         if (epilogue != Epilogue.None)
         {
             y = Empty(outShape);
-            MapActivation(epilogue, pre, y, null, derivative: false);
+            MapEpilogue(epilogue, pre, y, null, derivative: false);
         }
         return y.Record("conv2d", inputs, g =>
         {
@@ -41,7 +41,7 @@ public sealed partial class Tensor
             if (epilogue != Epilogue.None)
             {
                 var dPre = Empty(outShape);
-                MapActivation(epilogue, pre, dPre, dy, derivative: true);
+                MapEpilogue(epilogue, pre, dPre, dy, derivative: true);
                 dy = dPre;
             }
             if (RequiresGrad)
@@ -78,19 +78,19 @@ public sealed partial class Tensor
     }
 
     // dst = act(src), or dst = grad · act'(src) when derivative is set (src = pre-activation).
-    private static void MapActivation(Epilogue epilogue, Tensor src, Tensor dst, Tensor? grad, bool derivative)
+    private static void MapEpilogue(Epilogue epilogue, Tensor src, Tensor dst, Tensor? grad, bool derivative)
     {
         float[] s = src.Storage, d = dst.Storage, gd = grad?.Storage ?? [];
         int so = src.Offset, d0 = dst.Offset, go = grad?.Offset ?? 0;
         for (int i = 0; i < src.Count; i++)
         {
             float v = s[so + i];
-            d[d0 + i] = derivative ? gd[go + i] * ActivationDerivative(epilogue, v) : Activations.Apply(epilogue, v);
+            d[d0 + i] = derivative ? gd[go + i] * EpilogueDerivative(epilogue, v) : Activations.Apply(epilogue, v);
         }
     }
 
     // d act(v) / dv, matching torch's backward formulas (hardswish: 0 below -3, v/3 + 1/2 up to 3, 1 above).
-    private static float ActivationDerivative(Epilogue epilogue, float v)
+    private static float EpilogueDerivative(Epilogue epilogue, float v)
     {
         switch (epilogue)
         {

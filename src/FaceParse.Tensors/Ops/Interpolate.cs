@@ -41,12 +41,12 @@ public sealed partial class Tensor
     }
 
     // Taps of one axis: Index/Weight[o·Count + t] for output o.
-    private sealed record Taps(int Count, int[] Index, float[] Weight);
+    private sealed record InterpTaps(int Count, int[] Index, float[] Weight);
 
-    private static Taps ResampleTaps(int input, int output, InterpolateMode mode, bool alignCorners)
+    private static InterpTaps ResampleTaps(int input, int output, InterpolateMode mode, bool alignCorners)
     {
         int count = mode switch { InterpolateMode.Nearest => 1, InterpolateMode.Bilinear => 2, _ => 4 };
-        var taps = new Taps(count, new int[output * count], new float[output * count]);
+        var taps = new InterpTaps(count, new int[output * count], new float[output * count]);
         float scale = alignCorners ? (output > 1 ? (float)(input - 1) / (output - 1) : 0f) : (float)input / output;
         for (int o = 0; o < output; o++)
         {
@@ -86,7 +86,7 @@ public sealed partial class Tensor
     private static float CubicFar(float x, float a) => ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
 
     // Forward: dst[p,oy,ox] = Σ wy·wx·src[p,iy,ix]; adjoint: dst[p,iy,ix] += wy·wx·src[p,oy,ox]. dst zeroed by caller.
-    private static void Resample(float[] src, int srcOff, float[] dst, int planes, int h, int w, Taps rows, Taps cols, bool adjoint)
+    private static void Resample(float[] src, int srcOff, float[] dst, int planes, int h, int w, InterpTaps rows, InterpTaps cols, bool adjoint)
     {
         int ho = rows.Index.Length / rows.Count, wo = cols.Index.Length / cols.Count;
         Runtime.Parallelism.For(planes, plane =>

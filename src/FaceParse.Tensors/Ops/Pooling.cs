@@ -78,35 +78,35 @@ public sealed partial class Tensor
         return WindowMean("adaptive_avg_pool2d", AdaptiveWindows(_shape[2], outH), AdaptiveWindows(_shape[3], outW));
     }
 
-    private readonly record struct Window(int Start, int End, int Divisor);
+    private readonly record struct PoolWindow(int Start, int End, int Divisor);
 
-    private static Window[] AdaptiveWindows(int input, int output)
+    private static PoolWindow[] AdaptiveWindows(int input, int output)
     {
-        var r = new Window[output];
+        var r = new PoolWindow[output];
         for (int i = 0; i < output; i++)
         {
             int start = (int)((long)i * input / output), end = (int)(((long)(i + 1) * input + output - 1) / output);
-            r[i] = new Window(start, end, end - start);
+            r[i] = new PoolWindow(start, end, end - start);
         }
         return r;
     }
 
     // torch avg_pool2d: the window is clipped to [−pad, in+pad) for the padded count, then to [0, in).
-    private static Window[] AvgWindows(int input, int output, int k, int s, int p, bool countIncludePad)
+    private static PoolWindow[] AvgWindows(int input, int output, int k, int s, int p, bool countIncludePad)
     {
-        var r = new Window[output];
+        var r = new PoolWindow[output];
         for (int i = 0; i < output; i++)
         {
             int start = i * s - p, end = Math.Min(start + k, input + p), padded = end - start;
             start = Math.Max(start, 0);
             end = Math.Min(end, input);
-            r[i] = new Window(start, end, countIncludePad ? padded : end - start);
+            r[i] = new PoolWindow(start, end, countIncludePad ? padded : end - start);
         }
         return r;
     }
 
     // y[n,c,i,j] = Σ_{window i×j} x / (divH_i·divW_j); separable windows along H and W.
-    private Tensor WindowMean(string op, Window[] rows, Window[] cols)
+    private Tensor WindowMean(string op, PoolWindow[] rows, PoolWindow[] cols)
     {
         int planes = _shape[0] * _shape[1], h = _shape[2], w = _shape[3], ho = rows.Length, wo = cols.Length;
         var xd = Spatial.Dense(this);
