@@ -84,6 +84,10 @@ public sealed class PoolingTests
         x.RequiresGrad = true;
         x.MaxPool2d(2).Sum().Backward();
         Assert.Equal([0f, 1f, 0f, 0f], x.Grad!.ToArray());
+        var inf = Tensor.Full(float.NegativeInfinity, 1, 1, 2, 2);
+        inf.RequiresGrad = true;
+        inf.MaxPool2d(2, 1, 1).Sum().Backward(); // every window is all −∞: the gradient goes to its first in-range tap
+        Assert.Equal([4f, 2f, 2f, 1f], inf.Grad!.ToArray());
     }
 
     [Theory]

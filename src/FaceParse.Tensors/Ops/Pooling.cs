@@ -27,7 +27,7 @@ public sealed partial class Tensor
             {
                 int y0 = oy * s.H - p.H, x0 = ox * s.W - p.W;
                 float best = float.NegativeInfinity;
-                int bestAt = Math.Max(y0, 0) * w + Math.Max(x0, 0);
+                int bestAt = -1; // torch starts from the first in-range tap, so an all −∞ window still has an argmax
                 for (int ky = 0; ky < kernel.H; ky++)
                 {
                     int iy = y0 + ky * d.H;
@@ -37,7 +37,7 @@ public sealed partial class Tensor
                         int ix = x0 + kx * d.W;
                         if ((uint)ix >= (uint)w) continue;
                         float v = xs[src + iy * w + ix];
-                        if (v > best || float.IsNaN(v)) { best = v; bestAt = iy * w + ix; }
+                        if (bestAt < 0 || v > best || float.IsNaN(v)) { best = v; bestAt = iy * w + ix; }
                     }
                 }
                 ys[o] = best;
