@@ -1,0 +1,115 @@
+namespace FaceParse.Tensors;
+
+/// <summary>Resampling kernel of <see cref="Tensor.Interpolate"/> (torch.nn.functional.interpolate's mode).</summary>
+public enum InterpolateMode
+{
+    /// <summary>torch 'nearest' (legacy): src = min(floor(dst·in/out), in−1).</summary>
+    Nearest,
+    /// <summary>torch 'bilinear'.</summary>
+    Bilinear,
+    /// <summary>torch 'bicubic': cubic convolution with A = −0.75, taps clamped to the border.</summary>
+    Bicubic,
+}
+
+// Every mode is separable: each output row (column) reads a few taps of input rows (columns) with fixed weights, so
+// forward is y = Σ wy·wx·x over the taps and backward scatters g·wy·wx onto the same taps. Coordinates are computed in
+// float like torch's CPU kernels (area_pixel_compute_scale / area_pixel_compute_source_index).
+public sealed partial class Tensor
+{
+    /// <summary>torch.nn.functional.interpolate(x, size=(outH, outW), mode, align_corners) without antialiasing.</summary>
+    // x[N,C,H,W] -> [N,C,outH,outW]
+    public Tensor Interpolate(int outH, int outW, InterpolateMode mode = InterpolateMode.Nearest, bool alignCorners = false)
+    {
+        Spatial.Require4D("interpolate", this);
+        if (outH < 1 || outW < 1 || _shape[2] < 1 || _shape[3] < 1)
+            throw new ArgumentException($"interpolate: output size {outH}x{outW} and input {Shapes.Format(_shape)} must be positive.");
+        if (alignCorners && mode == InterpolateMode.Nearest)
+            throw new ArgumentException($"interpolate: align_corners only applies to bilinear and bicubic modes (input {Shapes.Format(_shape)}).");
+        var rows = ResampleTaps(_shape[2], outH, mode, alignCorners);
+        var cols = ResampleTaps(_shape[3], outW, mode, alignCorners);
+        int planes = _shape[0] * _shape[1];
+        var y = Zeros(_shape[0], _shape[1], outH, outW);
+        var xd = Spatial.Dense(this);
+        Resample(xd.Storage, xd.Offset, y.Storage, planes, _shape[2], _shape[3], rows, cols, adjoint: false);
+        return y.Record("interpolate", [this], g =>
+        {
+            var gd = Spatial.Dense(g);
+            var dx = Zeros(_shape);
+            Resample(gd.Storage, gd.Offset, dx.Storage, planes, _shape[2], _shape[3], rows, cols, adjoint: true);
+            AccumulateGrad(dx);
+        });
+    }
+
+    // Taps of one axis: Index/Weight[o·Count + t] for output o.
+    private sealed record InterpTaps(int Count, int[] Index, float[] Weight);
+
+    private static InterpTaps ResampleTaps(int input, int output, InterpolateMode mode, bool alignCorners)
+    {
+        int count = mode switch { InterpolateMode.Nearest => 1, InterpolateMode.Bilinear => 2, _ => 4 };
+        var taps = new InterpTaps(count, new int[output * count], new float[output * count]);
+        float scale = alignCorners ? (output > 1 ? (float)(input - 1) / (output - 1) : 0f) : (float)input / output;
+        for (int o = 0; o < output; o++)
+        {
+            int at = o * count;
+            if (mode == InterpolateMode.Nearest)
+            {
+                taps.Index[at] = Math.Min((int)MathF.Floor(o * scale), input - 1);
+                taps.Weight[at] = 1f;
+                continue;
+            }
+            float src = alignCorners ? scale * o : scale * (o + 0.5f) - 0.5f;
+            if (mode == InterpolateMode.Bilinear)
+            {
+                src = Math.Max(src, 0f);
+                int i0 = (int)src;
+                float l1 = src - i0;
+                taps.Index[at] = i0;
+                taps.Index[at + 1] = i0 + (i0 < input - 1 ? 1 : 0);
+                taps.Weight[at] = 1f - l1;
+                taps.Weight[at + 1] = l1;
+                continue;
+            }
+            int floor = (int)MathF.Floor(src);
+            float t = src - floor;
+            const float A = -0.75f;
+            taps.Weight[at] = CubicFar(t + 1, A);
+            taps.Weight[at + 1] = CubicNear(t, A);
+            taps.Weight[at + 2] = CubicNear(1 - t, A);
+            taps.Weight[at + 3] = CubicFar(2 - t, A);
+            for (int k = 0; k < 4; k++) taps.Index[at + k] = Math.Clamp(floor - 1 + k, 0, input - 1);
+        }
+        return taps;
+    }
+
+    // Keys' cubic convolution kernel for |x| <= 1 and for 1 < |x| < 2.
+    private static float CubicNear(float x, float a) => ((a + 2) * x - (a + 3)) * x * x + 1;
+    private static float CubicFar(float x, float a) => ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+
+    // Forward: dst[p,oy,ox] = Σ wy·wx·src[p,iy,ix]; adjoint: dst[p,iy,ix] += wy·wx·src[p,oy,ox]. dst zeroed by caller.
+    private static void Resample(float[] src, int srcOff, float[] dst, int planes, int h, int w, InterpTaps rows, InterpTaps cols, bool adjoint)
+    {
+        int ho = rows.Index.Length / rows.Count, wo = cols.Index.Length / cols.Count;
+        Runtime.Parallelism.For(planes, plane =>
+        {
+            int image = plane * h * w, grid = plane * ho * wo;
+            for (int oy = 0; oy < ho; oy++)
+            for (int ox = 0; ox < wo; ox++)
+            {
+                int o = grid + oy * wo + ox;
+                float acc = 0, gv = adjoint ? src[srcOff + o] : 0;
+                for (int ty = oy * rows.Count; ty < (oy + 1) * rows.Count; ty++)
+                {
+                    int rowAt = image + rows.Index[ty] * w;
+                    float wy = rows.Weight[ty];
+                    for (int tx = ox * cols.Count; tx < (ox + 1) * cols.Count; tx++)
+                    {
+                        float wgt = wy * cols.Weight[tx];
+                        if (adjoint) dst[rowAt + cols.Index[tx]] += wgt * gv;
+                        else acc += wgt * src[srcOff + rowAt + cols.Index[tx]];
+                    }
+                }
+                if (!adjoint) dst[o] = acc;
+            }
+        });
+    }
+}
