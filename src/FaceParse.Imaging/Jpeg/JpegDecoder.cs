@@ -84,8 +84,8 @@ public static class JpegDecoder
                     break;
             }
         }
-        if (decode && scans == 0) throw p.Error("JPEG file has no image data (missing SOS marker)");
         if (p.Frame is null) throw p.Error("no frame header (SOF marker) found");
+        if (decode && scans == 0) throw p.Error("JPEG file has no image data (missing SOS marker)");
     }
 
     /// <summary>Finds the next marker at or after pos, skipping fill bytes and stray data; returns its code, or −1 at the end.</summary>
