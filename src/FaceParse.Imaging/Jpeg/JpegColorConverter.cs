@@ -1,3 +1,8 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace FaceParse.Imaging.Jpeg;
 
 /// <summary>Colour conversion of full-resolution component rows to gray/RGB bytes, with libjpeg's fixed-point
@@ -42,12 +47,40 @@ internal static class JpegColorConverter
         return image;
     }
 
-    /// <summary>Y, Cb, Cr rows [0..w) → RGB triples; R = Y + Cr·1.402, G = Y − Cb·0.34414 − Cr·0.71414, B = Y + Cb·1.772.</summary>
+    /// <summary>Y, Cb, Cr rows [0..w) → RGB triples; R = Y + Cr·1.402, G = Y − Cb·0.34414 − Cr·0.71414, B = Y + Cb·1.772
+    /// (same fixed-point rounding as the tables); 8 pixels per step with AVX2, the rest through the tables.</summary>
     private static void YccToRgb(ReadOnlySpan<byte> y, ReadOnlySpan<byte> cb, ReadOnlySpan<byte> cr, Span<byte> rgb)
     {
+        int w = y.Length, i = 0;
+        if (w > cb.Length || w > cr.Length || rgb.Length < 3 * w) throw new ArgumentException("row lengths differ");
+        if (Avx2.IsSupported)
+        {
+            ref byte py = ref MemoryMarshal.GetReference(y), pb = ref MemoryMarshal.GetReference(cb), pr = ref MemoryMarshal.GetReference(cr);
+            ref byte po = ref MemoryMarshal.GetReference(rgb);
+            var half = Vector256.Create(32768);
+            var bias = Vector256.Create(128);
+            var max = Vector256.Create(255);
+            var pack = Vector256.Create((byte)0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 128, 128, 128, 128,
+                0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 128, 128, 128, 128);
+            // Each step stores 28 bytes (24 used), so stop while 4 spare bytes remain in the row.
+            for (; i + 8 <= w && 3 * i + 28 <= rgb.Length; i += 8)
+            {
+                var l = Load8(ref Unsafe.Add(ref py, i));
+                var u = Load8(ref Unsafe.Add(ref pb, i)) - bias;
+                var v = Load8(ref Unsafe.Add(ref pr, i)) - bias;
+                var r = l + ((v * 91881 + half) >> 16);
+                var g = l + ((u * -22554 + v * -46802 + half) >> 16);
+                var b = l + ((u * 116130 + half) >> 16);
+                r = Vector256.Min(Vector256.Max(r, Vector256<int>.Zero), max);
+                g = Vector256.Min(Vector256.Max(g, Vector256<int>.Zero), max);
+                b = Vector256.Min(Vector256.Max(b, Vector256<int>.Zero), max);
+                var packed = Avx2.Shuffle((r | (g << 8) | (b << 16)).AsByte(), pack);
+                packed.GetLower().StoreUnsafe(ref po, (nuint)(3 * i));
+                packed.GetUpper().StoreUnsafe(ref po, (nuint)(3 * i + 12));
+            }
+        }
         int[] rTab = CrToR, bTab = CbToB, gCr = CrToG, gCb = CbToG;
-        rgb = rgb[..(y.Length * 3)];
-        for (int i = 0, o = 0; i < y.Length; i++, o += 3)
+        for (int o = 3 * i; i < w; i++, o += 3)
         {
             int l = y[i], u = cb[i], v = cr[i];
             rgb[o] = Clamp(l + rTab[v]);
@@ -55,6 +88,11 @@ internal static class JpegColorConverter
             rgb[o + 2] = Clamp(l + bTab[u]);
         }
     }
+
+    /// <summary>8 bytes → 8 zero-extended ints.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Load8(ref byte p) =>
+        Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref p)).AsByte());
 
     /// <summary>Three planes [0..w) → interleaved triples.</summary>
     private static void Interleave(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c, Span<byte> dst)

@@ -134,7 +134,9 @@ public static class JpegDecoder
                 for (int bx = 0; bx < c.WidthInBlocks; bx++)
                 {
                     var block = c.Coefficients.AsSpan((by * c.BlocksPerLine + bx) * 64, 64);
-                    JpegIdct.Transform(block, q, c.Plane.AsSpan(by * 8 * stride + bx * 8), stride);
+                    var dst = c.Plane.AsSpan(by * 8 * stride + bx * 8);
+                    if (block[1..].ContainsAnyExcept((short)0)) JpegIdct.Transform(block, q, dst, stride);
+                    else JpegIdct.TransformDcOnly(block[0], q[0], dst, stride);
                 }
             }
         }

@@ -90,6 +90,7 @@ internal struct SequentialBlockDecoder : IJpegBlockDecoder
         if (s != 0) c.DcPred += reader.ReceiveExtend(s);
         block[0] = (short)c.DcPred;
         var ac = c.AcTable!;
+        int last = 0;
         for (int k = 1; k < 64;)
         {
             int rs = reader.Decode(ac);
@@ -102,11 +103,19 @@ internal struct SequentialBlockDecoder : IJpegBlockDecoder
                 continue;
             }
             k += run;
+            last = k;
             block[zigzag[k]] = (short)reader.ReceiveExtend(s);
             k++;
         }
         int stride = c.PlaneStride;
-        JpegIdct.Transform(block, c.Quant!, c.Plane.AsSpan(by * 8 * stride + bx * 8), stride);
+        var dst = c.Plane.AsSpan(by * 8 * stride + bx * 8);
+        if (last == 0)
+        {
+            JpegIdct.TransformDcOnly(block[0], c.Quant![0], dst, stride);
+            block[0] = 0;
+            return;
+        }
+        JpegIdct.Transform(block, c.Quant!, dst, stride);
         Array.Clear(block);
     }
 

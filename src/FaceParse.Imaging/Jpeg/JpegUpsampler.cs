@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace FaceParse.Imaging.Jpeg;
 
 /// <summary>Chroma upsampling to full resolution, one output row at a time: libjpeg's triangle ("fancy") filters for
@@ -46,12 +49,15 @@ internal sealed class JpegUpsampler
     private static void H2V1(ReadOnlySpan<byte> src, Span<byte> dst)
     {
         int w = src.Length;
-        int prev = src[0], cur = src[0];
+        if (dst.Length < 2 * w) throw new ArgumentException("upsampling row too short");
+        ref byte s = ref MemoryMarshal.GetReference(src);
+        ref byte d = ref MemoryMarshal.GetReference(dst);
+        int prev = s, cur = s;
         for (int i = 0; i < w; i++)
         {
-            int next = i + 1 < w ? src[i + 1] : cur;
-            dst[2 * i] = (byte)((3 * cur + prev + 1) >> 2);
-            dst[2 * i + 1] = (byte)((3 * cur + next + 2) >> 2);
+            int next = i + 1 < w ? Unsafe.Add(ref s, i + 1) : cur;
+            Unsafe.Add(ref d, 2 * i) = (byte)((3 * cur + prev + 1) >> 2);
+            Unsafe.Add(ref d, 2 * i + 1) = (byte)((3 * cur + next + 2) >> 2);
             prev = cur;
             cur = next;
         }
@@ -61,12 +67,16 @@ internal sealed class JpegUpsampler
     private static void H2V2(ReadOnlySpan<byte> near, ReadOnlySpan<byte> far, Span<byte> dst)
     {
         int w = near.Length;
-        int cur = 3 * near[0] + far[0], prev = cur;
+        if (far.Length < w || dst.Length < 2 * w) throw new ArgumentException("upsampling row too short");
+        ref byte n = ref MemoryMarshal.GetReference(near);
+        ref byte f = ref MemoryMarshal.GetReference(far);
+        ref byte d = ref MemoryMarshal.GetReference(dst);
+        int cur = 3 * n + f, prev = cur;
         for (int i = 0; i < w; i++)
         {
-            int next = i + 1 < w ? 3 * near[i + 1] + far[i + 1] : cur;
-            dst[2 * i] = (byte)((3 * cur + prev + 8) >> 4);
-            dst[2 * i + 1] = (byte)((3 * cur + next + 7) >> 4);
+            int next = i + 1 < w ? 3 * Unsafe.Add(ref n, i + 1) + Unsafe.Add(ref f, i + 1) : cur;
+            Unsafe.Add(ref d, 2 * i) = (byte)((3 * cur + prev + 8) >> 4);
+            Unsafe.Add(ref d, 2 * i + 1) = (byte)((3 * cur + next + 7) >> 4);
             prev = cur;
             cur = next;
         }
