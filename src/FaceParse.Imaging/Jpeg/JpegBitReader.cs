@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 
 namespace FaceParse.Imaging.Jpeg;
@@ -39,6 +40,20 @@ internal ref struct JpegBitReader
 
     private void Fill()
     {
+        // Fast path: the next 8 bytes hold no 0xFF, so whole bytes can be appended without unstuffing.
+        if (!_atMarker && _pos + 8 <= _data.Length)
+        {
+            ulong x = BinaryPrimitives.ReadUInt64BigEndian(_data[_pos..]);
+            ulong inv = ~x;
+            if (((inv - 0x0101010101010101UL) & ~inv & 0x8080808080808080UL) == 0)
+            {
+                int k = (64 - _count) >> 3;
+                _buffer |= (x & (ulong.MaxValue << (64 - 8 * k))) >> _count;
+                _count += 8 * k;
+                _pos += k;
+                return;
+            }
+        }
         while (_count <= 56)
         {
             int b = 0;
@@ -57,6 +72,17 @@ internal ref struct JpegBitReader
             _buffer |= (ulong)(uint)b << (56 - _count);
             _count += 8;
         }
+    }
+
+    /// <summary>The next 9 bits (call <see cref="Ensure"/> first).</summary>
+    public readonly int PeekLookahead => (int)(_buffer >> (64 - JpegHuffmanTable.LookaheadBits));
+
+    /// <summary>Drops n already-peeked bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Consume(int n)
+    {
+        _buffer <<= n;
+        _count -= n;
     }
 
     /// <summary>Reads n bits (0..16) as an unsigned value.</summary>

@@ -12,6 +12,9 @@ internal sealed class JpegHuffmanTable
     /// <summary>Index into <see cref="Values"/> of a code of length L is code + ValueOffset[L].</summary>
     public readonly int[] ValueOffset = new int[18];
     public readonly byte[] Values;
+    /// <summary>AC shortcut indexed like <see cref="Lookahead"/>: when code + magnitude bits fit in 9 bits,
+    /// (value &lt;&lt; 16) | (run &lt;&lt; 8) | total bits, value already sign-extended; 0 otherwise.</summary>
+    public readonly int[] FastAc = new int[1 << LookaheadBits];
 
     private JpegHuffmanTable(byte[] values) => Values = values;
 
@@ -40,7 +43,21 @@ internal sealed class JpegHuffmanTable
             code <<= 1;
         }
         table.MaxCode[17] = int.MaxValue;
+        table.BuildFastAc();
         return table;
+    }
+
+    private void BuildFastAc()
+    {
+        for (int bits = 0; bits < FastAc.Length; bits++)
+        {
+            int entry = Lookahead[bits];
+            int len = entry >> 8, run = (entry >> 4) & 15, size = entry & 15;
+            if (len == 0 || size == 0 || len + size > LookaheadBits) continue;
+            int raw = (bits >> (LookaheadBits - len - size)) & ((1 << size) - 1);
+            int value = raw < 1 << (size - 1) ? raw - (1 << size) + 1 : raw;
+            FastAc[bits] = value << 16 | run << 8 | (len + size);
+        }
     }
 
     /// <summary>The Annex K tables libjpeg falls back to when a file (e.g. Motion-JPEG) has no DHT for slot 0 or 1.</summary>

@@ -91,8 +91,20 @@ internal struct SequentialBlockDecoder : IJpegBlockDecoder
         block[0] = (short)c.DcPred;
         var ac = c.AcTable!;
         int last = 0;
+        int[] fastAc = ac.FastAc;
         for (int k = 1; k < 64;)
         {
+            reader.Ensure();
+            int fast = fastAc[reader.PeekLookahead];
+            if (fast != 0)
+            {
+                reader.Consume(fast & 0xFF);
+                k += (fast >> 8) & 0xFF;
+                last = k;
+                block[zigzag[k]] = (short)(fast >> 16);
+                k++;
+                continue;
+            }
             int rs = reader.Decode(ac);
             int run = rs >> 4;
             s = rs & 15;
