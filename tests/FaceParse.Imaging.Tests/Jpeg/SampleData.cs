@@ -55,12 +55,14 @@ public static class SampleData
         return rows;
     }
 
-    /// <summary>Theory rows: one per JPEG file name, or a single placeholder that skips when the samples are absent.</summary>
-    public static TheoryData<string> JpegFiles()
+    /// <summary>Theory rows: one per JPEG file name (optionally filtered), or a single placeholder that skips when the
+    /// samples are absent.</summary>
+    public static TheoryData<string> JpegFiles(Func<JpegSample, bool>? filter = null)
     {
         var data = new TheoryData<string>();
         if (JpegSamples.Count == 0) data.Add(MissingRow);
-        foreach (var s in JpegSamples) data.Add(s.File);
+        foreach (var s in JpegSamples)
+            if (filter is null || filter(s)) data.Add(s.File);
         return data;
     }
 
