@@ -29,7 +29,8 @@ internal static class JpegColorConverter
     {
         int w = f.Width, h = f.Height;
         var ups = Array.ConvertAll(f.Components, c => new JpegUpsampler(f, c, fancy));
-        var image = new Image(w, h, space == JpegColorSpace.Gray ? 1 : 3);
+        int channels = space == JpegColorSpace.Gray ? 1 : 3;
+        var image = new Image(w, h, channels, GC.AllocateUninitializedArray<byte>(w * h * channels)); // every byte is written below
         for (int y = 0; y < h; y++)
         {
             var dst = image.Row(y);

@@ -30,10 +30,18 @@ public static class JpegDecoder
     {
         options ??= JpegDecodeOptions.Default;
         var p = new JpegHeaderParser(fileName, options.MaxPixels);
-        Walk(data, p, decode: true);
-        var f = p.Frame!;
-        if (f.Progressive) TransformCoefficients(f);
-        var image = JpegColorConverter.Render(f, p.ColorSpace(), options.FancyUpsampling);
+        Image image;
+        try
+        {
+            Walk(data, p, decode: true);
+            var f = p.Frame!;
+            if (f.Progressive) TransformCoefficients(f);
+            image = JpegColorConverter.Render(f, p.ColorSpace(), options.FancyUpsampling);
+        }
+        finally
+        {
+            p.Frame?.Release();
+        }
         return options.ApplyExifOrientation ? JpegExif.Apply(image, p.Orientation) : image;
     }
 

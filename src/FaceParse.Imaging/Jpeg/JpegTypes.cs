@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace FaceParse.Imaging.Jpeg;
 
 /// <summary>Options for <see cref="JpegDecoder.Decode"/>.</summary>
@@ -55,6 +57,7 @@ internal sealed class JpegComponent
     public ushort[]? Quant;
     /// <summary>Sample plane, stride BlocksPerLine·8, allocated at the first scan.</summary>
     public byte[] Plane = [];
+    public bool PlaneRented;
     /// <summary>Progressive only: quantised coefficients, 64 per block in natural order, block-row-major.</summary>
     public short[] Coefficients = [];
 
@@ -75,16 +78,33 @@ internal sealed class JpegFrame
     public JpegComponent[] Components = [];
     public bool Allocated;
 
+    /// <summary>Planes up to this size are rented from the shared pool (decoding many images then allocates nothing).</summary>
+    private const int PooledPlaneBytes = 16 << 20;
+
     /// <summary>Allocates planes (and coefficient buffers for progressive frames) once, at the first scan.</summary>
     public void Allocate()
     {
         if (Allocated) return;
+        Allocated = true;
         foreach (var c in Components)
         {
-            c.Plane = new byte[c.BlocksPerLine * 8 * c.BlocksPerColumn * 8];
+            int size = c.BlocksPerLine * 8 * c.BlocksPerColumn * 8;
+            c.PlaneRented = size <= PooledPlaneBytes;
+            c.Plane = c.PlaneRented ? ArrayPool<byte>.Shared.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
             if (Progressive) c.Coefficients = new short[c.BlocksPerLine * c.BlocksPerColumn * 64];
-            else c.Plane.AsSpan().Fill(128); // blocks a truncated scan never reaches stay mid-gray, as in libjpeg
+            else c.Plane.AsSpan(0, size).Fill(128); // blocks a truncated scan never reaches stay mid-gray, as in libjpeg
         }
-        Allocated = true;
+    }
+
+    /// <summary>Returns pooled planes; the frame must not be used afterwards.</summary>
+    public void Release()
+    {
+        foreach (var c in Components)
+        {
+            if (c.PlaneRented) ArrayPool<byte>.Shared.Return(c.Plane);
+            c.PlaneRented = false;
+            c.Plane = [];
+            c.Coefficients = [];
+        }
     }
 }
