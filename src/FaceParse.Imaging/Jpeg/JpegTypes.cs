@@ -1,0 +1,110 @@
+using System.Buffers;
+
+namespace FaceParse.Imaging.Jpeg;
+
+/// <summary>Options for <see cref="JpegDecoder.Decode"/>.</summary>
+public sealed record JpegDecodeOptions
+{
+    /// <summary>Rotate/flip the decoded image as the EXIF Orientation tag (2..8) says.</summary>
+    public bool ApplyExifOrientation { get; init; } = true;
+
+    /// <summary>Triangle-filter ("fancy") chroma upsampling like libjpeg's default; false replicates chroma samples.</summary>
+    public bool FancyUpsampling { get; init; } = true;
+
+    /// <summary>Largest accepted Width·Height; bigger frames raise <see cref="ImageFormatException"/> before any allocation.</summary>
+    public long MaxPixels { get; init; } = 100_000_000;
+
+    internal static readonly JpegDecodeOptions Default = new();
+}
+
+/// <summary>Header facts of a JPEG file. Width/Height are the stored frame size (before EXIF orientation).</summary>
+/// <param name="ColorSpace">"Gray", "YCbCr", "RGB", "CMYK" or "YCCK", as libjpeg interprets the file.</param>
+/// <param name="Subsampling">Name and per-component factors, e.g. "4:2:0(2x2,1x1,1x1)" or "gray(1x1)".</param>
+public sealed record JpegInfo(int Width, int Height, int Components, int BitDepth, bool Progressive,
+    int Orientation, string ColorSpace, string Subsampling);
+
+/// <summary>Chroma subsampling written by <see cref="JpegEncoder"/>.</summary>
+public enum JpegSubsampling
+{
+    /// <summary>No chroma subsampling (1x1 factors on every component).</summary>
+    S444,
+    /// <summary>Chroma halved in both directions (luma 2x2, chroma 1x1).</summary>
+    S420,
+}
+
+internal enum JpegColorSpace { Gray, YCbCr, Rgb, Cmyk, Ycck }
+
+/// <summary>One frame component: sampling factors, its block grid and its decoded samples.</summary>
+internal sealed class JpegComponent
+{
+    public int Id;
+    public int H;
+    public int V;
+    public int QuantId;
+    /// <summary>Samples of this component before upsampling: ceil(W·H/Hmax) x ceil(Height·V/Vmax).</summary>
+    public int SampleWidth;
+    public int SampleHeight;
+    /// <summary>Blocks that hold real samples (non-interleaved scans cover exactly these).</summary>
+    public int WidthInBlocks;
+    public int HeightInBlocks;
+    /// <summary>Blocks allocated: the MCU grid (interleaved scans cover these, padding included).</summary>
+    public int BlocksPerLine;
+    public int BlocksPerColumn;
+    public int DcPred;
+    public JpegHuffmanTable? DcTable;
+    public JpegHuffmanTable? AcTable;
+    /// <summary>Dequantisation table (natural order) latched at the first scan of this component.</summary>
+    public ushort[]? Quant;
+    /// <summary>Sample plane, stride BlocksPerLine·8, allocated at the first scan.</summary>
+    public byte[] Plane = [];
+    public bool PlaneRented;
+    /// <summary>Progressive only: quantised coefficients, 64 per block in natural order, block-row-major.</summary>
+    public short[] Coefficients = [];
+
+    public int PlaneStride => BlocksPerLine * 8;
+}
+
+/// <summary>The SOF header: size, precision, process and components with their block geometry.</summary>
+internal sealed class JpegFrame
+{
+    public int Width;
+    public int Height;
+    public int Precision;
+    public bool Progressive;
+    public int MaxH;
+    public int MaxV;
+    public int McusX;
+    public int McusY;
+    public JpegComponent[] Components = [];
+    public bool Allocated;
+
+    /// <summary>Planes up to this size are rented from the shared pool (decoding many images then allocates nothing).</summary>
+    private const int PooledPlaneBytes = 16 << 20;
+
+    /// <summary>Allocates planes (and coefficient buffers for progressive frames) once, at the first scan.</summary>
+    public void Allocate()
+    {
+        if (Allocated) return;
+        Allocated = true;
+        foreach (var c in Components)
+        {
+            int size = c.BlocksPerLine * 8 * c.BlocksPerColumn * 8;
+            c.PlaneRented = size <= PooledPlaneBytes;
+            c.Plane = c.PlaneRented ? ArrayPool<byte>.Shared.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
+            if (Progressive) c.Coefficients = new short[c.BlocksPerLine * c.BlocksPerColumn * 64];
+            else c.Plane.AsSpan(0, size).Fill(128); // blocks a truncated scan never reaches stay mid-gray, as in libjpeg
+        }
+    }
+
+    /// <summary>Returns pooled planes; the frame must not be used afterwards.</summary>
+    public void Release()
+    {
+        foreach (var c in Components)
+        {
+            if (c.PlaneRented) ArrayPool<byte>.Shared.Return(c.Plane);
+            c.PlaneRented = false;
+            c.Plane = [];
+            c.Coefficients = [];
+        }
+    }
+}
