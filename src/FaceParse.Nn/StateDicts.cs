@@ -26,6 +26,21 @@ public static class StateDicts
         return result;
     }
 
+    /// <summary>Builds a model from a state dict through <see cref="VarBuilder.From"/>: every tensor the model asks for
+    /// must be present with its shape, and with <paramref name="strict"/> every checkpoint key must be used.</summary>
+    /// <exception cref="KeyNotFoundException">A key the model needs is missing (the message names it).</exception>
+    /// <exception cref="InvalidDataException">A tensor has the wrong shape, or (strict) keys were left over (the message lists them).</exception>
+    public static T Build<T>(IReadOnlyDictionary<string, Tensor> state, Func<VarBuilder, T> make, bool strict = true) where T : Module
+    {
+        ArgumentNullException.ThrowIfNull(make);
+        var vb = VarBuilder.From(state);
+        var model = make(vb);
+        var unused = vb.UnusedKeys();
+        if (strict && unused.Count > 0)
+            throw new InvalidDataException($"Error(s) building {typeof(T).Name} from a state dict: unexpected keys ({unused.Count}): {string.Join(", ", unused)}.");
+        return model;
+    }
+
     /// <summary>Writes <paramref name="module"/>'s state dict (parameters and persistent buffers) as float32 safetensors.</summary>
     public static void Save(string path, Module module, IReadOnlyDictionary<string, string>? metadata = null)
     {
