@@ -1,0 +1,77 @@
+using System.Runtime.Intrinsics;
+using FaceParse.Tensors.Runtime;
+
+namespace FaceParse.Tensors.Kernels;
+
+public static partial class Conv2d
+{
+    // x[N,Cin,H,W], w[Cout,Cin/g,Kh,Kw] -> y[N,Cout,Ho,Wo]: direct convolution, any kernel/stride/dilation/groups
+    private static unsafe void Direct(float* x, float* w, float* bias, float* residual, in Conv2dGeometry g, Epilogue epilogue, float* y)
+    {
+        switch (CpuFeatures.Active)
+        {
+            case SimdLevel.Avx512: Direct<Ops512, Vector512<float>>(x, w, bias, residual, g, epilogue, y); break;
+            case SimdLevel.Avx2Fma: Direct<Ops256, Vector256<float>>(x, w, bias, residual, g, epilogue, y); break;
+            case SimdLevel.Vector128: Direct<Ops128, Vector128<float>>(x, w, bias, residual, g, epilogue, y); break;
+            default: Direct<OpsScalar, float>(x, w, bias, residual, g, epilogue, y); break;
+        }
+    }
+
+    // Implicit GEMM per output row: tile = MR output channels × 2 vectors of output columns; the "B panel" is read straight
+    // from the padded, phase-split input through a per-tap offset table, the weights are packed [group][block][K][MR].
+    private static unsafe void Direct<TOps, TVec>(float* x, float* w, float* bias, float* residual, Conv2dGeometry g, Epilogue epilogue, float* y)
+        where TOps : IVecOps<TVec> where TVec : struct
+    {
+        int mr = TOps.Rows, nr = 2 * TOps.Width;
+        int cinG = g.InChannelsPerGroup, coutG = g.OutChannelsPerGroup, taps = g.KernelHeight * g.KernelWidth, k = cinG * taps;
+        int blocks = (coutG + mr - 1) / mr, ho = g.OutHeight, wo = g.OutWidth;
+        var layout = new PaddedLayout(g);
+        float* xp = layout.Fill(x);
+
+        float* wp = Workspace.Get(Workspace.Slot.Weights, (long)g.Groups * blocks * k * mr);
+        for (int grp = 0; grp < g.Groups; grp++)
+            for (int cb = 0; cb < blocks; cb++)
+            {
+                float* d = wp + ((long)grp * blocks + cb) * k * mr;
+                for (int r = 0; r < mr; r++)
+                {
+                    int co = cb * mr + r;
+                    float* src = w + ((long)grp * coutG + co) * k;
+                    for (int kk = 0; kk < k; kk++) d[kk * mr + r] = co < coutG ? src[kk] : 0;
+                }
+            }
+        int* offsets = Workspace.GetInts(Workspace.Slot.Offsets, k);
+        for (int ci = 0; ci < cinG; ci++)
+            for (int ky = 0; ky < g.KernelHeight; ky++)
+                for (int kx = 0; kx < g.KernelWidth; kx++)
+                    offsets[(ci * g.KernelHeight + ky) * g.KernelWidth + kx] = checked((int)layout.TapOffset(ci, ky, kx));
+
+        int rows = g.Batch * g.Groups * ho;
+        int chunks = (long)g.Macs < (1 << 18) ? 1 : Math.Min(Parallelism.Threads, rows);
+        nint px = (nint)xp, pw = (nint)wp, pb = (nint)bias, pr = (nint)residual, py = (nint)y, po = (nint)offsets;
+        Parallelism.For(chunks, t =>
+        {
+            long plane = (long)ho * wo;
+            for (int row = rows * t / chunks; row < rows * (t + 1) / chunks; row++)
+            {
+                int oy = row % ho, grp = row / ho % g.Groups, n = row / ho / g.Groups;
+                float* bRow = (float*)px + ((long)n * g.InChannels + grp * cinG) * layout.ChannelStride + layout.RowOffset(oy);
+                for (int ox = 0; ox < wo; ox += nr)
+                    for (int cb = 0; cb < blocks; cb++)
+                    {
+                        int co0 = grp * coutG + cb * mr;
+                        long yo = ((long)n * g.OutChannels + co0) * plane + (long)oy * wo + ox;
+                        var o = new TileOut
+                        {
+                            C = (float*)py + yo, Ldc = (nint)plane,
+                            Bias = pb == 0 ? null : (float*)pb + co0,
+                            Residual = pr == 0 ? null : (float*)pr + yo, Ldr = (nint)plane,
+                            Act = epilogue, Final = true,
+                        };
+                        MicroKernel.TileClipped<TOps, TVec>((float*)pw + ((long)grp * blocks + cb) * k * mr, bRow + ox, (int*)po, k,
+                            Math.Min(mr, coutG - cb * mr), Math.Min(nr, wo - ox), o);
+                    }
+            }
+        });
+    }
+}
