@@ -1,3 +1,6 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace FaceParse.Tensors.Kernels;
 
 public static partial class Gemm
@@ -21,10 +24,13 @@ public static partial class Gemm
                 }
                 continue;
             }
+            int done = 0;
+            if (rows == 8 && mr == 8 && Avx.IsSupported)
+                for (; done + 8 <= kc; done += 8) Transpose8x8(g.A + (i0 + ir) * g.Lda + p0 + done, g.Lda, d + done * 8);
             for (int i = 0; i < rows; i++)
             {
                 float* src = g.A + (i0 + ir + i) * g.Lda + p0;
-                for (int p = 0; p < kc; p++) d[p * mr + i] = src[p];
+                for (int p = done; p < kc; p++) d[p * mr + i] = src[p];
             }
             for (int i = rows; i < mr; i++)
                 for (int p = 0; p < kc; p++) d[p * mr + i] = 0;
@@ -57,5 +63,24 @@ public static partial class Gemm
             for (int j = cols; j < nr; j++)
                 for (int p = 0; p < kc; p++) d[p * nr + j] = 0;
         }
+    }
+
+    // src rows r0..r7 (stride ld), 8 columns each -> dst[j·8 + i] = src[i·ld + j]
+    private static unsafe void Transpose8x8(float* src, nint ld, float* dst)
+    {
+        Vector256<float> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + ld), r2 = Avx.LoadVector256(src + 2 * ld), r3 = Avx.LoadVector256(src + 3 * ld);
+        Vector256<float> r4 = Avx.LoadVector256(src + 4 * ld), r5 = Avx.LoadVector256(src + 5 * ld), r6 = Avx.LoadVector256(src + 6 * ld), r7 = Avx.LoadVector256(src + 7 * ld);
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(dst + 8, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + 16, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + 24, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + 32, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + 40, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + 48, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + 56, Avx.Permute2x128(u3, u7, 0x31));
     }
 }

@@ -72,6 +72,19 @@ internal static unsafe class MicroKernel
             StoreRow<TOps, TVec>(c60, c61, 6, o);
             StoreRow<TOps, TVec>(c70, c71, 7, o);
         }
+        if (o.Final && o.Act > Epilogue.Relu) ActivateTile<TOps, TVec>(o);
+    }
+
+    // Activations that call out (exp) run over the stored tile while it is in L1, so the accumulators never spill.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ActivateTile<TOps, TVec>(in TileOut o) where TOps : IVecOps<TVec> where TVec : struct
+    {
+        for (int r = 0; r < TOps.Rows; r++)
+        {
+            float* c = o.C + r * o.Ldc;
+            TOps.Store(c, VecActivation.Apply<TOps, TVec>(TOps.Load(c), o.Act));
+            TOps.Store(c + TOps.Width, VecActivation.Apply<TOps, TVec>(TOps.Load(c + TOps.Width), o.Act));
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -99,8 +112,11 @@ internal static unsafe class MicroKernel
                 v0 = TOps.Add(v0, TOps.Load(res));
                 v1 = TOps.Add(v1, TOps.Load(res + w));
             }
-            v0 = VecActivation.Apply<TOps, TVec>(v0, o.Act);
-            v1 = VecActivation.Apply<TOps, TVec>(v1, o.Act);
+            if (o.Act == Epilogue.Relu)
+            {
+                v0 = TOps.Max(v0, TOps.Zero);
+                v1 = TOps.Max(v1, TOps.Zero);
+            }
         }
         TOps.Store(c, v0);
         TOps.Store(c + w, v1);
