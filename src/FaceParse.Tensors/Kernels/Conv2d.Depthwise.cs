@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using FaceParse.Tensors.Runtime;
 
@@ -54,6 +55,7 @@ public static partial class Conv2d
     {
         int vw = TOps.Width, wo = g.OutWidth;
         float bias = o.Bias == null ? 0 : *o.Bias;
+        bool relu = o.Act == Epilogue.Relu;
         float* tmp = stackalloc float[16];
         for (int oy = 0; oy < g.OutHeight; oy++)
         {
@@ -70,8 +72,8 @@ public static partial class Conv2d
                     a0 = TOps.Fma(wt, TOps.Load(s), a0);
                     a1 = TOps.Fma(wt, TOps.Load(s + vw), a1);
                 }
-                StoreDepthwise<TOps, TVec>(a0, bias, res == null ? null : res + ox, o.Act, dst + ox);
-                StoreDepthwise<TOps, TVec>(a1, bias, res == null ? null : res + ox + vw, o.Act, dst + ox + vw);
+                StoreDepthwise<TOps, TVec>(a0, bias, res == null ? null : res + ox, relu, dst + ox);
+                StoreDepthwise<TOps, TVec>(a1, bias, res == null ? null : res + ox + vw, relu, dst + ox + vw);
             }
             for (; ox < wo; ox += vw)
             {
@@ -79,21 +81,26 @@ public static partial class Conv2d
                 for (int t = 0; t < taps; t++) a0 = TOps.Fma(TOps.Broadcast(wc[t]), TOps.Load(row + ox + offsets[t]), a0);
                 if (ox + vw <= wo)
                 {
-                    StoreDepthwise<TOps, TVec>(a0, bias, res == null ? null : res + ox, o.Act, dst + ox);
+                    StoreDepthwise<TOps, TVec>(a0, bias, res == null ? null : res + ox, relu, dst + ox);
                     continue;
                 }
                 TOps.Store(tmp, a0);
                 for (int j = 0; ox + j < wo; j++)
-                    dst[ox + j] = VecActivation.Apply<OpsScalar, float>(tmp[j] + bias + (res == null ? 0 : res[ox + j]), o.Act);
+                {
+                    float v = tmp[j] + bias + (res == null ? 0 : res[ox + j]);
+                    dst[ox + j] = relu && v < 0 ? 0 : v;
+                }
             }
+            if (o.Act > Epilogue.Relu) MicroKernel.ActivateSpan<TOps, TVec>(dst, wo, o.Act);
         }
     }
 
-    private static unsafe void StoreDepthwise<TOps, TVec>(TVec v, float bias, float* res, Epilogue act, float* dst)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StoreDepthwise<TOps, TVec>(TVec v, float bias, float* res, bool relu, float* dst)
         where TOps : IVecOps<TVec> where TVec : struct
     {
         v = TOps.Add(v, TOps.Broadcast(bias));
         if (res != null) v = TOps.Add(v, TOps.Load(res));
-        TOps.Store(dst, VecActivation.Apply<TOps, TVec>(v, act));
+        TOps.Store(dst, relu ? TOps.Max(v, TOps.Zero) : v);
     }
 }

@@ -76,15 +76,18 @@ internal static unsafe class MicroKernel
     }
 
     // Activations that call out (exp) run over the stored tile while it is in L1, so the accumulators never spill.
-    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ActivateTile<TOps, TVec>(in TileOut o) where TOps : IVecOps<TVec> where TVec : struct
     {
-        for (int r = 0; r < TOps.Rows; r++)
-        {
-            float* c = o.C + r * o.Ldc;
-            TOps.Store(c, VecActivation.Apply<TOps, TVec>(TOps.Load(c), o.Act));
-            TOps.Store(c + TOps.Width, VecActivation.Apply<TOps, TVec>(TOps.Load(c + TOps.Width), o.Act));
-        }
+        for (int r = 0; r < TOps.Rows; r++) ActivateSpan<TOps, TVec>(o.C + r * o.Ldc, 2 * TOps.Width, o.Act);
+    }
+
+    // p[0..count) = act(p[0..count)), vectors then a scalar tail
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void ActivateSpan<TOps, TVec>(float* p, int count, Epilogue act) where TOps : IVecOps<TVec> where TVec : struct
+    {
+        int i = 0;
+        for (; i + TOps.Width <= count; i += TOps.Width) TOps.Store(p + i, VecActivation.Apply<TOps, TVec>(TOps.Load(p + i), act));
+        for (; i < count; i++) p[i] = VecActivation.Apply<OpsScalar, float>(p[i], act);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
