@@ -22,7 +22,6 @@ public static partial class Conv2d
         where TOps : IVecOps<TVec> where TVec : struct
     {
         var layout = new PaddedLayout(g);
-        float* xp = layout.Fill(x);
         int taps = g.KernelHeight * g.KernelWidth;
         int* offsets = Workspace.GetInts(Workspace.Slot.Offsets, taps);
         for (int ky = 0; ky < g.KernelHeight; ky++)
@@ -30,10 +29,13 @@ public static partial class Conv2d
                 offsets[ky * g.KernelWidth + kx] = checked((int)layout.TapOffset(0, ky, kx));
         int planes = g.Batch * g.InChannels;
         int chunks = g.Macs < (1 << 16) ? 1 : Math.Min(Parallelism.Threads, planes);
-        nint px = (nint)xp, pw = (nint)w, pb = (nint)bias, pr = (nint)residual, py = (nint)y, po = (nint)offsets;
+        nint px = (nint)x, pw = (nint)w, pb = (nint)bias, pr = (nint)residual, py = (nint)y, po = (nint)offsets;
         Parallelism.For(chunks, t =>
         {
-            long plane = (long)g.OutHeight * g.OutWidth;
+            long plane = (long)g.OutHeight * g.OutWidth, inPlane = (long)g.InHeight * g.InWidth;
+            // Each plane is padded into this thread's buffer just before use, so it stays in L1/L2.
+            float* padded = Workspace.Get(Workspace.Slot.Input, layout.ChannelStride + layout.Tail);
+            new Span<float>(padded + layout.ChannelStride, (int)layout.Tail).Clear();
             for (int p = planes * t / chunks; p < planes * (t + 1) / chunks; p++)
             {
                 int c = p % g.InChannels;
@@ -44,7 +46,8 @@ public static partial class Conv2d
                     Residual = pr == 0 ? null : (float*)pr + p * plane, Ldr = g.OutWidth,
                     Act = epilogue, Final = true,
                 };
-                DepthwisePlane<TOps, TVec>((float*)px + p * layout.ChannelStride, (float*)pw + (long)c * taps, (int*)po, taps, layout, g, o);
+                layout.FillPlane((float*)px + p * inPlane, padded);
+                DepthwisePlane<TOps, TVec>(padded, (float*)pw + (long)c * taps, (int*)po, taps, layout, g, o);
             }
         });
     }

@@ -25,6 +25,15 @@ public static partial class Conv2d
                         }
                         float* src = plane + iy * g.InWidth;
                         int ix = -g.PadWidth + kx * g.DilationWidth;
+                        if (g.StrideWidth == 1)
+                        {
+                            // Valid outputs are one run [lo, hi): zero, copy, zero.
+                            int lo = Math.Clamp(-ix, 0, wo), hi = Math.Clamp(g.InWidth - ix, lo, wo);
+                            new Span<float>(d, lo).Clear();
+                            Buffer.MemoryCopy(src + ix + lo, d + lo, (hi - lo) * sizeof(float), (hi - lo) * sizeof(float));
+                            new Span<float>(d + hi, wo - hi).Clear();
+                            continue;
+                        }
                         for (int ox = 0; ox < wo; ox++, ix += g.StrideWidth)
                             d[ox] = (uint)ix < (uint)g.InWidth ? src[ix] : 0;
                     }

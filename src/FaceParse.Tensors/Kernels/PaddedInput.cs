@@ -24,7 +24,7 @@ internal readonly struct PaddedLayout
 
     /// <summary>Floats in the copy of all N·Cin planes plus a zeroed tail that over-long vector reads may touch.</summary>
     public long Size => ChannelStride * _g.Batch * _g.InChannels + Tail;
-    private long Tail => 2 * Wq + 64;
+    public long Tail => 2 * Wq + 64;
 
     /// <summary>Offset of tap (ci, ky, kx) from the window origin of an output pixel.</summary>
     public long TapOffset(int ci, int ky, int kx)
@@ -53,7 +53,8 @@ internal readonly struct PaddedLayout
         return dst;
     }
 
-    private unsafe void FillPlane(float* src, float* dst)
+    // x plane [H, W] -> dst[Sw][Hp][Wq] padded and phase-split
+    public unsafe void FillPlane(float* src, float* dst)
     {
         int h = _g.InHeight, w = _g.InWidth, ph = _g.PadHeight, pw = _g.PadWidth, sw = _g.StrideWidth;
         for (int q = 0; q < sw; q++)
