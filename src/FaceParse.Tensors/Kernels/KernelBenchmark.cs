@@ -126,35 +126,25 @@ public static class KernelBenchmark
         return () => Parallelism.For(threads, _ => FmaLoop(iterations));
     }
 
-    private static float FmaLoop(long iterations) => Vector512.IsHardwareAccelerated ? FmaLoop512(iterations) : FmaLoop256(iterations);
+    private static float FmaLoop(long iterations) =>
+        Vector512.IsHardwareAccelerated ? FmaLoop<Ops512, Vector512<float>>(iterations) : FmaLoop<Ops256, Vector256<float>>(iterations);
 
     // 12 independent accumulator chains cover FMA latency × throughput (4 cycles × 2 pipes) with room to spare.
-    private static float FmaLoop512(long iterations)
+    private static unsafe float FmaLoop<TOps, TVec>(long iterations) where TOps : IVecOps<TVec> where TVec : struct
     {
-        Vector512<float> m = Vector512.Create(0.999999f), add = Vector512.Create(1e-7f);
-        Vector512<float> a0 = m, a1 = m, a2 = m, a3 = m, a4 = m, a5 = m, a6 = m, a7 = m, a8 = m, a9 = m, a10 = m, a11 = m;
+        TVec m = TOps.Broadcast(0.999999f), add = TOps.Broadcast(1e-7f);
+        TVec a0 = m, a1 = m, a2 = m, a3 = m, a4 = m, a5 = m, a6 = m, a7 = m, a8 = m, a9 = m, a10 = m, a11 = m;
         for (long i = 0; i < iterations; i++)
         {
-            a0 = Vector512.FusedMultiplyAdd(a0, m, add); a1 = Vector512.FusedMultiplyAdd(a1, m, add); a2 = Vector512.FusedMultiplyAdd(a2, m, add);
-            a3 = Vector512.FusedMultiplyAdd(a3, m, add); a4 = Vector512.FusedMultiplyAdd(a4, m, add); a5 = Vector512.FusedMultiplyAdd(a5, m, add);
-            a6 = Vector512.FusedMultiplyAdd(a6, m, add); a7 = Vector512.FusedMultiplyAdd(a7, m, add); a8 = Vector512.FusedMultiplyAdd(a8, m, add);
-            a9 = Vector512.FusedMultiplyAdd(a9, m, add); a10 = Vector512.FusedMultiplyAdd(a10, m, add); a11 = Vector512.FusedMultiplyAdd(a11, m, add);
+            a0 = TOps.Fma(a0, m, add); a1 = TOps.Fma(a1, m, add); a2 = TOps.Fma(a2, m, add); a3 = TOps.Fma(a3, m, add);
+            a4 = TOps.Fma(a4, m, add); a5 = TOps.Fma(a5, m, add); a6 = TOps.Fma(a6, m, add); a7 = TOps.Fma(a7, m, add);
+            a8 = TOps.Fma(a8, m, add); a9 = TOps.Fma(a9, m, add); a10 = TOps.Fma(a10, m, add); a11 = TOps.Fma(a11, m, add);
         }
-        return Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
-    }
-
-    private static float FmaLoop256(long iterations)
-    {
-        Vector256<float> m = Vector256.Create(0.999999f), add = Vector256.Create(1e-7f);
-        Vector256<float> a0 = m, a1 = m, a2 = m, a3 = m, a4 = m, a5 = m, a6 = m, a7 = m, a8 = m, a9 = m, a10 = m, a11 = m;
-        for (long i = 0; i < iterations; i++)
-        {
-            a0 = Vector256.FusedMultiplyAdd(a0, m, add); a1 = Vector256.FusedMultiplyAdd(a1, m, add); a2 = Vector256.FusedMultiplyAdd(a2, m, add);
-            a3 = Vector256.FusedMultiplyAdd(a3, m, add); a4 = Vector256.FusedMultiplyAdd(a4, m, add); a5 = Vector256.FusedMultiplyAdd(a5, m, add);
-            a6 = Vector256.FusedMultiplyAdd(a6, m, add); a7 = Vector256.FusedMultiplyAdd(a7, m, add); a8 = Vector256.FusedMultiplyAdd(a8, m, add);
-            a9 = Vector256.FusedMultiplyAdd(a9, m, add); a10 = Vector256.FusedMultiplyAdd(a10, m, add); a11 = Vector256.FusedMultiplyAdd(a11, m, add);
-        }
-        return Vector256.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
+        TVec sum = TOps.Add(TOps.Add(TOps.Add(a0, a1), TOps.Add(a2, a3)), TOps.Add(TOps.Add(a4, a5), TOps.Add(a6, a7)));
+        sum = TOps.Add(sum, TOps.Add(TOps.Add(a8, a9), TOps.Add(a10, a11)));
+        float* lanes = stackalloc float[16];
+        TOps.Store(lanes, sum);
+        return lanes[0];
     }
 
     private static float[] Fill(Random rng, long count)
