@@ -44,7 +44,7 @@ internal readonly struct PaddedLayout
         var self = this;
         nint px = (nint)x, pd = (nint)dst;
         int planes = _g.Batch * _g.InChannels;
-        int chunks = planes * _g.InHeight * _g.InWidth < 65536 ? 1 : Math.Min(Parallelism.Threads, planes);
+        int chunks = planes * _g.InHeight * _g.InWidth < 16384 ? 1 : Math.Min(Parallelism.Threads, planes);
         Parallelism.For(chunks, t =>
         {
             for (int c = planes * t / chunks; c < planes * (t + 1) / chunks; c++)

@@ -6,7 +6,7 @@ namespace FaceParse.Tensors.Tests.Kernels;
 [Collection("kernels-global")]
 public sealed class Conv2dForwardTests
 {
-    /// <summary>Geometries covering every dispatch path: direct (wide rows, with ragged edges), im2col (narrow), 1×1, depthwise, groups, stride, dilation.</summary>
+    /// <summary>Geometries covering every dispatch path: direct (wide rows, with ragged edges), im2col (narrow), 1×1, depthwise, groups, stride, dilation; the last two are big enough to run on two threads.</summary>
     internal static readonly Conv2dGeometry[] Geometries =
     [
         new(1, 3, 9, 35, 10, 3, 3, PadHeight: 1, PadWidth: 1),
@@ -19,6 +19,8 @@ public sealed class Conv2dForwardTests
         new(1, 4, 10, 36, 6, 3, 3, PadHeight: 2, PadWidth: 2, DilationHeight: 2, DilationWidth: 2, Groups: 2),
         new(1, 2, 5, 6, 3, 2, 3, 1, 2, 0, 1),
         new(1, 3, 6, 34, 8, 1, 1, 2, 2),
+        new(1, 16, 32, 40, 13, 3, 3, PadHeight: 1, PadWidth: 1),
+        new(2, 8, 20, 40, 8, 3, 3, PadHeight: 1, PadWidth: 1, Groups: 8),
     ];
 
     [Fact]
