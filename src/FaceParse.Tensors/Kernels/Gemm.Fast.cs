@@ -66,10 +66,10 @@ public static partial class Gemm
         }
         switch (CpuFeatures.Active)
         {
-            case SimdLevel.Avx512: Split<Ops512, Vector512<float>>(g); break;
-            case SimdLevel.Avx2Fma: Split<Ops256, Vector256<float>>(g); break;
-            case SimdLevel.Vector128: Split<Ops128, Vector128<float>>(g); break;
-            default: Split<OpsScalar, float>(g); break;
+            case SimdLevel.Avx512: Blocked<Ops512, Vector512<float>>(g); break;
+            case SimdLevel.Avx2Fma: Blocked<Ops256, Vector256<float>>(g); break;
+            case SimdLevel.Vector128: Blocked<Ops128, Vector128<float>>(g); break;
+            default: Blocked<OpsScalar, float>(g); break;
         }
     }
 
@@ -87,75 +87,45 @@ public static partial class Gemm
             }
     }
 
-    // Splits C into one block per thread along the larger of M and N (each thread packs its own panels).
-    private static unsafe void Split<TOps, TVec>(GemmArgs g) where TOps : IVecOps<TVec> where TVec : struct
-    {
-        int threads = (long)g.M * g.N * g.K < (1 << 18) ? 1 : Parallelism.Threads;
-        bool alongM = g.M >= g.N;
-        int unit = alongM ? TOps.Rows : 2 * TOps.Width;
-        int extent = alongM ? g.M : g.N;
-        int units = (extent + unit - 1) / unit;
-        threads = Math.Min(threads, units);
-        if (threads <= 1)
-        {
-            Serial<TOps, TVec>(g);
-            return;
-        }
-        Parallelism.For(threads, t =>
-        {
-            int u0 = (int)((long)units * t / threads), u1 = (int)((long)units * (t + 1) / threads);
-            int start = u0 * unit, end = Math.Min(extent, u1 * unit);
-            if (end <= start) return;
-            GemmArgs part = g;
-            if (alongM)
-            {
-                part.M = end - start;
-                part.A += g.TransA ? start : start * g.Lda;
-                part.C += start * g.Ldc;
-                if (g.RowBias != null) part.RowBias += start;
-                if (g.Residual != null) part.Residual += start * g.Ldr;
-            }
-            else
-            {
-                part.N = end - start;
-                part.B += g.TransB ? start * g.Ldb : start;
-                part.C += start;
-                if (g.Residual != null) part.Residual += start;
-            }
-            Serial<TOps, TVec>(part);
-        });
-    }
-
-    // Cache-blocked loop nest on one thread: N blocks, K blocks (B packed to L3/L2), M blocks (A packed to L2), register tiles.
-    private static unsafe void Serial<TOps, TVec>(in GemmArgs g) where TOps : IVecOps<TVec> where TVec : struct
+    // Cache-blocked loop nest: N blocks, K blocks (B block packed once, shared by all threads), then work items of
+    // (MC rows × a share of the B panels), each packing its own A block; items are handed out dynamically.
+    private static unsafe void Blocked<TOps, TVec>(GemmArgs g) where TOps : IVecOps<TVec> where TVec : struct
     {
         int mr = TOps.Rows, nr = 2 * TOps.Width, mBlock = MBlockTiles * mr;
-        int kcMax = Math.Min(KBlock, g.K), ncMax = Math.Min(NBlock, g.N), mcMax = Math.Min(mBlock, g.M);
+        int threads = (long)g.M * g.N * g.K < (1 << 18) ? 1 : Parallelism.Threads;
+        int kcMax = Math.Min(KBlock, g.K), ncMax = Math.Min(NBlock, g.N);
         float* bPack = Workspace.Get(Workspace.Slot.PackB, (long)kcMax * RoundUp(ncMax, nr));
-        float* aPack = Workspace.Get(Workspace.Slot.PackA, (long)kcMax * RoundUp(mcMax, mr));
         int* offsets = Workspace.GetInts(Workspace.Slot.Offsets, kcMax);
         for (int p = 0; p < kcMax; p++) offsets[p] = p * nr;
-        TileOut output = g.Output;
+        int mBlocks = (g.M + mBlock - 1) / mBlock;
+        nint pb = (nint)bPack, po = (nint)offsets;
         for (int jc = 0; jc < g.N; jc += NBlock)
         {
-            int nc = Math.Min(NBlock, g.N - jc);
+            int nc = Math.Min(NBlock, g.N - jc), panels = (nc + nr - 1) / nr;
+            int nSplit = threads == 1 ? 1 : Math.Clamp((4 * threads + mBlocks - 1) / mBlocks, 1, panels);
             for (int pc = 0; pc < g.K; pc += KBlock)
             {
-                int kc = Math.Min(KBlock, g.K - pc);
-                PackB(g, pc, kc, jc, nc, nr, bPack);
-                for (int ic = 0; ic < g.M; ic += mBlock)
+                int kc = Math.Min(KBlock, g.K - pc), packers = Math.Min(threads, panels), pcc = pc, jcc = jc;
+                if (packers == 1) PackB(g, pc, kc, jc, nc, nr, 0, panels, bPack);
+                else Parallelism.For(packers, t => PackB(g, pcc, kc, jcc, nc, nr, panels * t / packers, panels * (t + 1) / packers, (float*)pb));
+                int items = mBlocks * nSplit;
+                Action<int> item = i =>
                 {
-                    int mc = Math.Min(mBlock, g.M - ic);
-                    PackA(g, ic, mc, pc, kc, mr, aPack);
-                    for (int jr = 0; jr < nc; jr += nr)
+                    int ic = i / nSplit * mBlock, mc = Math.Min(mBlock, g.M - ic), share = i % nSplit;
+                    float* aPack = Workspace.Get(Workspace.Slot.PackA, (long)kc * RoundUp(mc, mr));
+                    PackA(g, ic, mc, pcc, kc, mr, aPack);
+                    int jrEnd = Math.Min(nc, panels * (share + 1) / nSplit * nr);
+                    for (int jr = panels * share / nSplit * nr; jr < jrEnd; jr += nr)
                         for (int ir = 0; ir < mc; ir += mr)
                         {
-                            TileOut o = output.Offset(ic + ir, jc + jr);
-                            o.Accumulate = pc > 0 || g.Accumulate;
-                            o.Final = pc + kc == g.K;
-                            MicroKernel.TileClipped<TOps, TVec>(aPack + ir * kc, bPack + jr * kc, offsets, kc, Math.Min(mr, mc - ir), Math.Min(nr, nc - jr), o);
+                            TileOut o = g.Output.Offset(ic + ir, jcc + jr);
+                            o.Accumulate = pcc > 0 || g.Accumulate;
+                            o.Final = pcc + kc == g.K;
+                            MicroKernel.TileClipped<TOps, TVec>(aPack + ir * kc, (float*)pb + jr * kc, (int*)po, kc, Math.Min(mr, mc - ir), Math.Min(nr, nc - jr), o);
                         }
-                }
+                };
+                if (threads == 1) for (int i = 0; i < items; i++) item(i);
+                else Parallelism.For(items, item);
             }
         }
     }

@@ -37,10 +37,10 @@ public static partial class Gemm
         }
     }
 
-    // op(B)[p0:p0+kc, j0:j0+nc] -> dst as ceil(nc/nr) panels [kc, nr], columns past nc zero
-    private static unsafe void PackB(in GemmArgs g, int p0, int kc, int j0, int nc, int nr, float* dst)
+    // op(B)[p0:p0+kc, j0:j0+nc] -> dst as ceil(nc/nr) panels [kc, nr], columns past nc zero; only panels [panel0, panel1)
+    private static unsafe void PackB(in GemmArgs g, int p0, int kc, int j0, int nc, int nr, int panel0, int panel1, float* dst)
     {
-        for (int jr = 0; jr < nc; jr += nr)
+        for (int jr = panel0 * nr; jr < Math.Min(nc, panel1 * nr); jr += nr)
         {
             int cols = Math.Min(nr, nc - jr);
             float* d = dst + jr * kc;
