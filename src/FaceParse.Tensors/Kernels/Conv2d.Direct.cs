@@ -49,33 +49,34 @@ public static partial class Conv2d
         int rows = g.Batch * g.Groups * ho;
         // Row groups: one weight panel (L1) serves about four tiles (rowGroup rows × column chunks) whose input stays in L2.
         int rowGroup = Math.Clamp(4 / ((wo + nr - 1) / nr), 1, 4);
-        int chunks = (long)g.Macs < (1 << 18) ? 1 : Math.Min(Parallelism.Threads, rows);
+        int items = (rows + rowGroup - 1) / rowGroup;
         nint px = (nint)xp, pw = (nint)wp, pb = (nint)bias, pr = (nint)residual, py = (nint)y, po = (nint)offsets;
-        Parallelism.For(chunks, t =>
+        Action<int> item = i =>
         {
             long plane = (long)ho * wo;
-            int end = rows * (t + 1) / chunks;
-            for (int row0 = rows * t / chunks; row0 < end; row0 += rowGroup)
-                for (int cb = 0; cb < blocks; cb++)
-                    for (int row = row0; row < Math.Min(end, row0 + rowGroup); row++)
+            int row0 = i * rowGroup, end = Math.Min(rows, row0 + rowGroup);
+            for (int cb = 0; cb < blocks; cb++)
+                for (int row = row0; row < end; row++)
+                {
+                    int oy = row % ho, grp = row / ho % g.Groups, n = row / ho / g.Groups;
+                    float* bRow = (float*)px + ((long)n * g.InChannels + grp * cinG) * layout.ChannelStride + layout.RowOffset(oy);
+                    int co0 = grp * coutG + cb * mr;
+                    for (int ox = 0; ox < wo; ox += nr)
                     {
-                        int oy = row % ho, grp = row / ho % g.Groups, n = row / ho / g.Groups;
-                        float* bRow = (float*)px + ((long)n * g.InChannels + grp * cinG) * layout.ChannelStride + layout.RowOffset(oy);
-                        int co0 = grp * coutG + cb * mr;
-                        for (int ox = 0; ox < wo; ox += nr)
+                        long yo = ((long)n * g.OutChannels + co0) * plane + (long)oy * wo + ox;
+                        var o = new TileOut
                         {
-                            long yo = ((long)n * g.OutChannels + co0) * plane + (long)oy * wo + ox;
-                            var o = new TileOut
-                            {
-                                C = (float*)py + yo, Ldc = (nint)plane,
-                                Bias = pb == 0 ? null : (float*)pb + co0,
-                                Residual = pr == 0 ? null : (float*)pr + yo, Ldr = (nint)plane,
-                                Act = epilogue, Final = true,
-                            };
-                            MicroKernel.TileClipped<TOps, TVec>((float*)pw + ((long)grp * blocks + cb) * k * mr, bRow + ox, (int*)po, k,
-                                Math.Min(mr, coutG - cb * mr), Math.Min(nr, wo - ox), o);
-                        }
+                            C = (float*)py + yo, Ldc = (nint)plane,
+                            Bias = pb == 0 ? null : (float*)pb + co0,
+                            Residual = pr == 0 ? null : (float*)pr + yo, Ldr = (nint)plane,
+                            Act = epilogue, Final = true,
+                        };
+                        MicroKernel.TileClipped<TOps, TVec>((float*)pw + ((long)grp * blocks + cb) * k * mr, bRow + ox, (int*)po, k,
+                            Math.Min(mr, coutG - cb * mr), Math.Min(nr, wo - ox), o);
                     }
-        });
+                }
+        };
+        if (g.Macs < (1 << 18)) for (int i = 0; i < items; i++) item(i);
+        else Parallelism.For(items, item);
     }
 }
