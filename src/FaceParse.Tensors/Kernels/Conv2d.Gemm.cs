@@ -150,23 +150,18 @@ public static partial class Conv2d
         bool pointwise = g.KernelHeight == 1 && g.KernelWidth == 1 && g.StrideHeight == 1 && g.StrideWidth == 1 && g.PadHeight == 0 && g.PadWidth == 0;
         fixed (float* px = x, pdy = dy, pdw = dw)
         {
-            // dWᵀ_g[K, Cout/g] = Σ_n columns_g[K, P] · dy_gᵀ: the long P axis is the GEMM's K, the columns pack with fast transposes.
-            float* dwt = Workspace.Get(Workspace.Slot.Flipped, g.WeightSize);
+            // dW_g[Cout/g, K] = Σ_n dy_g[Cout/g, P] · columns_gᵀ: the long P axis is the GEMM's K; both operands pack with fast transposes.
             for (int n = 0; n < g.Batch; n++)
             {
                 float* col = pointwise ? px + (long)n * g.InChannels * p : (float*)Im2Col(px, g, n);
                 for (int grp = 0; grp < g.Groups; grp++)
                     Gemm.MultiplyCore(new GemmArgs
                     {
-                        A = col + (long)grp * k * p, Lda = p,
-                        B = pdy + ((long)n * g.OutChannels + grp * coutG) * p, Ldb = p, TransB = true,
-                        C = dwt + (long)grp * k * coutG, Ldc = coutG, M = k, N = coutG, K = p, Accumulate = n > 0,
+                        A = pdy + ((long)n * g.OutChannels + grp * coutG) * p, Lda = p,
+                        B = col + (long)grp * k * p, Ldb = p, TransB = true,
+                        C = pdw + (long)grp * coutG * k, Ldc = k, M = coutG, N = k, K = p, Accumulate = n > 0,
                     });
             }
-            for (int grp = 0; grp < g.Groups; grp++)
-                for (int kk = 0; kk < k; kk++)
-                    for (int co = 0; co < coutG; co++)
-                        pdw[((long)grp * coutG + co) * k + kk] = dwt[((long)grp * k + kk) * coutG + co];
         }
     }
 }

@@ -26,7 +26,7 @@ public static partial class Gemm
             }
             int done = 0;
             if (rows == 8 && mr == 8 && Avx.IsSupported)
-                for (; done + 8 <= kc; done += 8) Transpose8x8(g.A + (i0 + ir) * g.Lda + p0 + done, g.Lda, d + done * 8);
+                for (; done + 8 <= kc; done += 8) Transpose8x8(g.A + (i0 + ir) * g.Lda + p0 + done, g.Lda, d + done * 8, 8);
             for (int i = 0; i < rows; i++)
             {
                 float* src = g.A + (i0 + ir + i) * g.Lda + p0;
@@ -55,18 +55,22 @@ public static partial class Gemm
                 }
                 continue;
             }
+            // Blocks of 8 stored rows × 8 k go through the AVX transpose, the ragged rest element by element.
+            int j8 = Avx.IsSupported && nr % 8 == 0 ? cols & ~7 : 0, k8 = kc & ~7;
+            for (int j = 0; j < j8; j += 8)
+                for (int p = 0; p < k8; p += 8) Transpose8x8(g.B + (j0 + jr + j) * g.Ldb + p0 + p, g.Ldb, d + p * nr + j, nr);
             for (int j = 0; j < cols; j++)
             {
                 float* src = g.B + (j0 + jr + j) * g.Ldb + p0;
-                for (int p = 0; p < kc; p++) d[p * nr + j] = src[p];
+                for (int p = j < j8 ? k8 : 0; p < kc; p++) d[p * nr + j] = src[p];
             }
             for (int j = cols; j < nr; j++)
                 for (int p = 0; p < kc; p++) d[p * nr + j] = 0;
         }
     }
 
-    // src rows r0..r7 (stride ld), 8 columns each -> dst[j·8 + i] = src[i·ld + j]
-    private static unsafe void Transpose8x8(float* src, nint ld, float* dst)
+    // src rows r0..r7 (stride ld), 8 columns each -> dst[j·ldd + i] = src[i·ld + j]
+    private static unsafe void Transpose8x8(float* src, nint ld, float* dst, nint ldd)
     {
         Vector256<float> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + ld), r2 = Avx.LoadVector256(src + 2 * ld), r3 = Avx.LoadVector256(src + 3 * ld);
         Vector256<float> r4 = Avx.LoadVector256(src + 4 * ld), r5 = Avx.LoadVector256(src + 5 * ld), r6 = Avx.LoadVector256(src + 6 * ld), r7 = Avx.LoadVector256(src + 7 * ld);
@@ -75,12 +79,12 @@ public static partial class Gemm
         Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
         Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
         Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
-        Avx.Store(dst + 8, Avx.Permute2x128(u1, u5, 0x20));
-        Avx.Store(dst + 16, Avx.Permute2x128(u2, u6, 0x20));
-        Avx.Store(dst + 24, Avx.Permute2x128(u3, u7, 0x20));
-        Avx.Store(dst + 32, Avx.Permute2x128(u0, u4, 0x31));
-        Avx.Store(dst + 40, Avx.Permute2x128(u1, u5, 0x31));
-        Avx.Store(dst + 48, Avx.Permute2x128(u2, u6, 0x31));
-        Avx.Store(dst + 56, Avx.Permute2x128(u3, u7, 0x31));
+        Avx.Store(dst + 1 * ldd, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + 2 * ldd, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + 3 * ldd, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + 4 * ldd, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + 5 * ldd, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + 6 * ldd, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + 7 * ldd, Avx.Permute2x128(u3, u7, 0x31));
     }
 }
