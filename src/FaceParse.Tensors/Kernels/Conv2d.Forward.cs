@@ -1,0 +1,121 @@
+using System.Runtime.Intrinsics;
+using FaceParse.Tensors.Runtime;
+
+namespace FaceParse.Tensors.Kernels;
+
+public static partial class Conv2d
+{
+    // x[N,Cin,H,W], w[Cout,Cin/g,Kh,Kw], bias[Cout]|[], residual[N,Cout,Ho,Wo]|[] -> y[N,Cout,Ho,Wo] = act(conv + bias + residual)
+    public static unsafe void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, ReadOnlySpan<float> residual, Conv2dGeometry g, Epilogue epilogue, Span<float> y)
+    {
+        CheckForward(x.Length, w.Length, bias.Length, residual.Length, y.Length, g);
+        fixed (float* px = x, pw = w, pb = bias, pr = residual, py = y)
+            ForwardCore(px, pw, bias.IsEmpty ? null : pb, residual.IsEmpty ? null : pr, g, epilogue, py);
+    }
+
+    /// <summary>Picks the kernel for the geometry: depthwise, 1×1 as GEMM, direct register-tiled, or im2col + GEMM.</summary>
+    internal static unsafe void ForwardCore(float* x, float* w, float* bias, float* residual, in Conv2dGeometry g, Epilogue epilogue, float* y)
+    {
+        if (g.Groups == g.InChannels && g.OutChannels == g.InChannels && g.Groups > 1)
+            Depthwise(x, w, bias, residual, g, epilogue, y);
+        else if (g.KernelHeight == 1 && g.KernelWidth == 1 && g.StrideHeight == 1 && g.StrideWidth == 1 && g.PadHeight == 0 && g.PadWidth == 0)
+            GemmPerGroup(x, g.InHeight * g.InWidth, w, bias, residual, g, epilogue, y, im2col: false);
+        else if (UseDirect(g))
+            Direct(x, w, bias, residual, g, epilogue, y);
+        else
+            GemmPerGroup(x, g.OutHeight * g.OutWidth, w, bias, residual, g, epilogue, y, im2col: true);
+    }
+
+    // The direct kernel tiles output rows by two vectors; narrow outputs waste lanes, so they go through im2col + GEMM.
+    private static bool UseDirect(in Conv2dGeometry g)
+    {
+        int nr = CpuFeatures.Active switch { SimdLevel.Avx512 => 32, SimdLevel.Avx2Fma => 16, SimdLevel.Vector128 => 8, _ => 2 };
+        return g.OutWidth * 4 >= nr * 3 || g.OutWidth % nr == 0;
+    }
+
+    internal static void CheckForward(int xLength, int wLength, int biasLength, int residualLength, int yLength, in Conv2dGeometry g)
+    {
+        g.Validate();
+        string shapes = $"x[{g.Batch},{g.InChannels},{g.InHeight},{g.InWidth}], w[{g.OutChannels},{g.InChannelsPerGroup},{g.KernelHeight},{g.KernelWidth}], y[{g.Batch},{g.OutChannels},{g.OutHeight},{g.OutWidth}]";
+        if (xLength < g.InputSize) throw new ArgumentException($"conv2d: x has {xLength} elements, needs {g.InputSize} for {shapes}.");
+        if (wLength < g.WeightSize) throw new ArgumentException($"conv2d: w has {wLength} elements, needs {g.WeightSize} for {shapes}.");
+        if (yLength < g.OutputSize) throw new ArgumentException($"conv2d: y has {yLength} elements, needs {g.OutputSize} for {shapes}.");
+        if (biasLength != 0 && biasLength < g.OutChannels) throw new ArgumentException($"conv2d: bias has {biasLength} elements, needs {g.OutChannels} (or none) for {shapes}.");
+        if (residualLength != 0 && residualLength < g.OutputSize) throw new ArgumentException($"conv2d: residual has {residualLength} elements, needs {g.OutputSize} (or none) for {shapes}.");
+    }
+
+    // x[N,Cin,H,W], w[Cout,Cin/g,Kh,Kw] -> y[N,Cout,Ho,Wo]: direct convolution, any kernel/stride/dilation/groups
+    private static unsafe void Direct(float* x, float* w, float* bias, float* residual, in Conv2dGeometry g, Epilogue epilogue, float* y)
+    {
+        switch (CpuFeatures.Active)
+        {
+            case SimdLevel.Avx512: Direct<Ops512, Vector512<float>>(x, w, bias, residual, g, epilogue, y); break;
+            case SimdLevel.Avx2Fma: Direct<Ops256, Vector256<float>>(x, w, bias, residual, g, epilogue, y); break;
+            case SimdLevel.Vector128: Direct<Ops128, Vector128<float>>(x, w, bias, residual, g, epilogue, y); break;
+            default: Direct<OpsScalar, float>(x, w, bias, residual, g, epilogue, y); break;
+        }
+    }
+
+    // Implicit GEMM per output row: tile = MR output channels × 2 vectors of output columns; the "B panel" is read straight
+    // from the padded, phase-split input through a per-tap offset table, the weights are packed [group][block][K][MR].
+    private static unsafe void Direct<TOps, TVec>(float* x, float* w, float* bias, float* residual, Conv2dGeometry g, Epilogue epilogue, float* y)
+        where TOps : IVecOps<TVec> where TVec : struct
+    {
+        int mr = TOps.Rows, nr = 2 * TOps.Width;
+        int cinG = g.InChannelsPerGroup, coutG = g.OutChannelsPerGroup, taps = g.KernelHeight * g.KernelWidth, k = cinG * taps;
+        int blocks = (coutG + mr - 1) / mr, ho = g.OutHeight, wo = g.OutWidth;
+        var layout = new PaddedLayout(g);
+        float* xp = layout.Fill(x);
+
+        float* wp = Workspace.Get(Workspace.Slot.Weights, (long)g.Groups * blocks * k * mr);
+        for (int grp = 0; grp < g.Groups; grp++)
+            for (int cb = 0; cb < blocks; cb++)
+            {
+                float* d = wp + ((long)grp * blocks + cb) * k * mr;
+                for (int r = 0; r < mr; r++)
+                {
+                    int co = cb * mr + r;
+                    float* src = w + ((long)grp * coutG + co) * k;
+                    for (int kk = 0; kk < k; kk++) d[kk * mr + r] = co < coutG ? src[kk] : 0;
+                }
+            }
+        int* offsets = Workspace.GetInts(Workspace.Slot.Offsets, k);
+        for (int ci = 0; ci < cinG; ci++)
+            for (int ky = 0; ky < g.KernelHeight; ky++)
+                for (int kx = 0; kx < g.KernelWidth; kx++)
+                    offsets[(ci * g.KernelHeight + ky) * g.KernelWidth + kx] = checked((int)layout.TapOffset(ci, ky, kx));
+
+        int rows = g.Batch * g.Groups * ho;
+        // Row groups: one weight panel (L1) serves about four tiles (rowGroup rows × column chunks) whose input stays in L2.
+        int rowGroup = Math.Clamp(4 / ((wo + nr - 1) / nr), 1, 4);
+        int items = (rows + rowGroup - 1) / rowGroup;
+        nint px = (nint)xp, pw = (nint)wp, pb = (nint)bias, pr = (nint)residual, py = (nint)y, po = (nint)offsets;
+        Action<int> item = i =>
+        {
+            long plane = (long)ho * wo;
+            int row0 = i * rowGroup, end = Math.Min(rows, row0 + rowGroup);
+            for (int cb = 0; cb < blocks; cb++)
+                for (int row = row0; row < end; row++)
+                {
+                    int oy = row % ho, grp = row / ho % g.Groups, n = row / ho / g.Groups;
+                    float* bRow = (float*)px + ((long)n * g.InChannels + grp * cinG) * layout.ChannelStride + layout.RowOffset(oy);
+                    int co0 = grp * coutG + cb * mr;
+                    for (int ox = 0; ox < wo; ox += nr)
+                    {
+                        long yo = ((long)n * g.OutChannels + co0) * plane + (long)oy * wo + ox;
+                        var o = new TileOut
+                        {
+                            C = (float*)py + yo, Ldc = (nint)plane,
+                            Bias = pb == 0 ? null : (float*)pb + co0,
+                            Residual = pr == 0 ? null : (float*)pr + yo, Ldr = (nint)plane,
+                            Act = epilogue, Final = true,
+                        };
+                        MicroKernel.TileClipped<TOps, TVec>((float*)pw + ((long)grp * blocks + cb) * k * mr, bRow + ox, (int*)po, k,
+                            Math.Min(mr, coutG - cb * mr), Math.Min(nr, wo - ox), o);
+                    }
+                }
+        };
+        if (g.Macs < (1 << 18)) for (int i = 0; i < items; i++) item(i);
+        else Parallelism.For(items, item);
+    }
+}

@@ -1,0 +1,29 @@
+using System.Text.Json;
+
+namespace FaceParse.Cli.Tests;
+
+[Collection("cli")]
+public sealed class BenchKernelsCommandTests
+{
+    [Fact]
+    public void QuickJsonRowsHaveTheSchemaAndPositiveFiniteNumbers()
+    {
+        var (exit, stdout, stderr) = CliHarness.Run("bench", "kernels", "--json", "--quick", "--threads", "1");
+        Assert.True(exit == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var rows = doc.RootElement.EnumerateArray().ToList();
+        Assert.Equal(6, rows.Count);
+        Assert.Equal(["gemm", "conv3x3", "depthwise3x3"], rows.Select(r => r.GetProperty("kernel").GetString()).Distinct());
+        foreach (var row in rows)
+        {
+            Assert.Equal(["kernel", "shape", "threads", "gflops", "fraction_of_peak", "real_gflops"], row.EnumerateObject().Select(p => p.Name));
+            Assert.Matches(@"^(\d+x\d+x\d+|\d+->\d+@\d+x\d+)$", row.GetProperty("shape").GetString());
+            Assert.Equal(1, row.GetProperty("threads").GetInt32());
+            foreach (string name in new[] { "gflops", "fraction_of_peak", "real_gflops" })
+            {
+                double v = row.GetProperty(name).GetDouble();
+                Assert.True(double.IsFinite(v) && v > 0, $"{name} = {v}");
+            }
+        }
+    }
+}
