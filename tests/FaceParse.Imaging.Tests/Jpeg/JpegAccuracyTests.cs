@@ -60,7 +60,7 @@ public class JpegAccuracyTests(ITestOutputHelper output)
     {
         var sample = SampleData.Get(file);
         string reference = sample.ExtraRefs.First(r => r.EndsWith(".nosmooth.ppm"));
-        var image = Decode(SampleData.Bytes(file), file, new JpegDecodeOptions { FancyUpsampling = false, ApplyExifOrientation = false });
+        var image = Decode(SampleData.Bytes(file), file, new ImageDecodeOptions { FancyUpsampling = false, ApplyExifOrientation = false });
         Report(NetpbmReference.Load(Path.Combine(SampleData.RequireRoot(), reference)), image);
     }
 
@@ -70,12 +70,12 @@ public class JpegAccuracyTests(ITestOutputHelper output)
     public void OrientationCanBeDisabled(string file)
     {
         var sample = SampleData.Get(file);
-        var image = Decode(SampleData.Bytes(file), file, new JpegDecodeOptions { ApplyExifOrientation = false });
+        var image = Decode(SampleData.Bytes(file), file, new ImageDecodeOptions { ApplyExifOrientation = false });
         Report(NetpbmReference.Load(Path.Combine(SampleData.RequireRoot(), sample.Reference)), image);
         Assert.Equal(sample.Orientation, JpegDecoder.ReadInfo(SampleData.Bytes(file)).Orientation);
     }
 
-    private static Image Decode(byte[] data, string file, JpegDecodeOptions? options) =>
+    private static Image Decode(byte[] data, string file, ImageDecodeOptions? options) =>
         JpegDecoder.Decode(data, options, Path.GetFileName(file));
 
     private void AssertMatches(JpegSample sample, Image image)

@@ -26,7 +26,7 @@ public class JpegFuzzTests(ITestOutputHelper output)
     private static (int Decoded, int Rejected, TimeSpan Slowest) RunCases(byte[] original, int seed)
     {
         var rng = new Random(seed);
-        var options = new JpegDecodeOptions { MaxPixels = 4_000_000 };
+        var options = new ImageDecodeOptions { MaxPixels = 4_000_000 };
         int decoded = 0, rejected = 0;
         var slowest = TimeSpan.Zero;
         for (int i = 0; i < MutationsPerFile; i++)

@@ -15,7 +15,7 @@ public class JpegRobustnessTests
 
     private static byte[] Dqt() => Segment(0xDB, [0, .. Enumerable.Repeat((byte)1, 64)]);
 
-    private static ImageFormatException Fails(byte[] data, string expectedText, JpegDecodeOptions? options = null)
+    private static ImageFormatException Fails(byte[] data, string expectedText, ImageDecodeOptions? options = null)
     {
         var e = Assert.Throws<ImageFormatException>(() => JpegDecoder.Decode(data, options, "hostile.jpg"));
         Assert.Contains(expectedText, e.Message, StringComparison.OrdinalIgnoreCase);
@@ -38,7 +38,7 @@ public class JpegRobustnessTests
     {
         byte[] data = [.. Soi, .. Dqt(), .. Sof(65535, 65535), 0xFF, 0xD9];
         Fails(data, "exceeds the limit");
-        Fails([.. Soi, .. Dqt(), .. Sof(1000, 1000), 0xFF, 0xD9], "exceeds the limit", new JpegDecodeOptions { MaxPixels = 999_999 });
+        Fails([.. Soi, .. Dqt(), .. Sof(1000, 1000), 0xFF, 0xD9], "exceeds the limit", new ImageDecodeOptions { MaxPixels = 999_999 });
         Assert.Equal(65535, JpegDecoder.ReadInfo(data).Width);
     }
 
