@@ -18,7 +18,11 @@ public sealed class ImageCommandTests : IDisposable
     private string WritePng(string name, int channels)
     {
         var image = new Image(37, 23, channels);
-        for (int i = 0; i < image.Pixels.Length; i++) image.Pixels[i] = (byte)(i / channels % 37 * 5 + i / channels / 37 * 3 + 40 * (i % channels));
+        for (int i = 0; i < image.Pixels.Length; i++)
+        {
+            int x = i / channels % 37, y = i / channels / 37, c = i % channels;
+            image.Pixels[i] = (byte)(x * 3 + y * 2 + 30 * c); // at most 108 + 44 + 90: no wrap-around edges
+        }
         File.WriteAllBytes(PathOf(name), PngEncoder.Encode(image));
         return PathOf(name);
     }

@@ -10,14 +10,14 @@ public class JpegFuzzTests(ITestOutputHelper output)
     private const int MutationsPerFile = 200;
     private static readonly TimeSpan PerCaseLimit = TimeSpan.FromSeconds(2);
 
-    public static TheoryData<string> Files() => SampleData.JpegFiles();
+    public static TheoryData<string> Files() => SampleFiles.Files("jpeg");
 
     [Theory(Timeout = 120_000)]
     [MemberData(nameof(Files))]
     public async Task MutationsFailCleanly(string file)
     {
-        SampleData.Get(file);
-        byte[] original = SampleData.Bytes(file);
+        SampleFiles.Row(file);
+        byte[] original = SampleFiles.Bytes(file);
         int seed = StableSeed(file);
         var (decoded, rejected, slowest) = await Task.Run(() => RunCases(original, seed), TestContext.Current.CancellationToken);
         output.WriteLine($"{MutationsPerFile} cases: {decoded} decoded, {rejected} rejected, slowest {slowest.TotalMilliseconds:F1} ms");

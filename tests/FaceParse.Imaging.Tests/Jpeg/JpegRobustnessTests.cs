@@ -107,14 +107,14 @@ public class JpegRobustnessTests
     [Fact]
     public void ReadInfoDescribesSamples()
     {
-        SampleData.RequireRoot();
-        var info = JpegDecoder.ReadInfo(SampleData.Bytes("jpeg/go/video-001.q50.420.progressive.jpeg"));
+        SampleFiles.RequireRoot();
+        var info = JpegDecoder.ReadInfo(SampleFiles.Bytes("jpeg/go/video-001.q50.420.progressive.jpeg"));
         Assert.Equal(new JpegInfo(150, 103, 3, 8, true, 1, "YCbCr", "4:2:0(2x2,1x1,1x1)"), info);
-        info = JpegDecoder.ReadInfo(SampleData.Bytes("jpeg/jpeg-js/tree-cmyk.jpg"));
+        info = JpegDecoder.ReadInfo(SampleFiles.Bytes("jpeg/jpeg-js/tree-cmyk.jpg"));
         Assert.Equal(("YCCK", 4, "4:4:4(1x1,1x1,1x1,1x1)"), (info.ColorSpace, info.Components, info.Subsampling));
-        info = JpegDecoder.ReadInfo(SampleData.Bytes("jpeg/generated/v_exif_orient_6.jpg"));
+        info = JpegDecoder.ReadInfo(SampleFiles.Bytes("jpeg/generated/v_exif_orient_6.jpg"));
         Assert.Equal((96, 144, 6), (info.Width, info.Height, info.Orientation));
-        Assert.Equal("gray(1x1)", JpegDecoder.ReadInfo(SampleData.Bytes("jpeg/go/video-005.gray.jpeg")).Subsampling);
-        Assert.Equal("RGB", JpegDecoder.ReadInfo(SampleData.Bytes("jpeg/go/video-001.rgb.jpeg")).ColorSpace);
+        Assert.Equal("gray(1x1)", JpegDecoder.ReadInfo(SampleFiles.Bytes("jpeg/go/video-005.gray.jpeg")).Subsampling);
+        Assert.Equal("RGB", JpegDecoder.ReadInfo(SampleFiles.Bytes("jpeg/go/video-001.rgb.jpeg")).ColorSpace);
     }
 }
