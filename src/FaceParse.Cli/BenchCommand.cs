@@ -10,6 +10,7 @@ internal static class BenchCommand
         var command = new Command("bench", "Measure kernel, imaging and model speed on this machine.");
         // Targets (kernels, imaging, model) register here.
         command.Subcommands.Add(BenchKernelsCommand.Create());
+        command.Subcommands.Add(BenchImagingCommand.Create());
         return command;
     }
 }

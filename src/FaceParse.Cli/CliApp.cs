@@ -11,19 +11,21 @@ public static class CliApp
         root.Options.Add(GlobalOptions.Threads);
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(ImageCommand.Create());
         return root;
     }
 
-    /// <summary>Parses and runs; expected failures (bad arguments, unreadable files) print one line and return 1.</summary>
+    /// <summary>Parses and runs; expected failures (bad arguments, unreadable or invalid files) print one line and return 1.</summary>
     public static int Run(string[] args)
     {
         ParseResult result = BuildRoot().Parse(args);
         try
         {
             GlobalOptions.Apply(result);
-            return result.Invoke();
+            return result.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or FormatException or UnauthorizedAccessException)
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or FormatException or UnauthorizedAccessException
+            or FaceParse.Imaging.ImageFormatException)
         {
             Console.Error.WriteLine($"faceparse: error: {e.Message}");
             return 1;

@@ -7,8 +7,18 @@ public enum ImageFileFormat { Png, Bmp, Netpbm, Jpeg }
 public enum ImageColorModel { Gray, GrayAlpha, Rgb, Rgba, Palette }
 
 /// <summary>Header facts about an image file: size, colour model, sample depth, interlacing.</summary>
+/// <remarks>Width/Height are the stored size; a JPEG whose <see cref="Orientation"/> is 5..8 decodes (auto-oriented) transposed.</remarks>
 public sealed record ImageInfo(ImageFileFormat Format, int Width, int Height, ImageColorModel ColorModel, int BitDepth, bool Interlaced = false)
 {
+    /// <summary>JPEG: progressive (SOF2) rather than sequential coding.</summary>
+    public bool Progressive { get; init; }
+
+    /// <summary>EXIF orientation tag 1..8 (1 = upright, also when the file has none).</summary>
+    public int Orientation { get; init; } = 1;
+
+    /// <summary>JPEG: chroma subsampling and sampling factors, e.g. "4:2:0(2x2,1x1,1x1)"; null for other formats.</summary>
+    public string? Subsampling { get; init; }
+
     /// <summary>Samples per pixel as stored in the file (palette = 1 index).</summary>
     public int SourceChannels => ColorModel switch
     {
@@ -19,13 +29,21 @@ public sealed record ImageInfo(ImageFileFormat Format, int Width, int Height, Im
     };
 }
 
-/// <summary>Limits shared by every decoder; guards against hostile headers.</summary>
+/// <summary>Decoding options shared by every decoder (the one place for them): the pixel limit that guards allocations
+/// against hostile headers, and the JPEG rendering choices (ignored by formats they do not apply to).</summary>
 public record ImageDecodeOptions
 {
     public static readonly ImageDecodeOptions Default = new();
 
-    /// <summary>Largest accepted Width × Height (default 100 megapixels).</summary>
+    /// <summary>Largest accepted Width × Height (default 100 megapixels); bigger images raise
+    /// <see cref="ImageFormatException"/> before any pixel buffer is allocated.</summary>
     public long MaxPixels { get; init; } = 100_000_000;
+
+    /// <summary>JPEG: rotate/flip the decoded image as the EXIF Orientation tag (2..8) says.</summary>
+    public bool ApplyExifOrientation { get; init; } = true;
+
+    /// <summary>JPEG: triangle-filter ("fancy") chroma upsampling like libjpeg's default; false replicates chroma samples.</summary>
+    public bool FancyUpsampling { get; init; } = true;
 
     internal void CheckSize(long width, long height, string? fileName)
     {

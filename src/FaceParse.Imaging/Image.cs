@@ -12,10 +12,7 @@ public sealed class Image
 
     public Image(int width, int height, int channels, byte[]? pixels = null)
     {
-        if (width < 1 || height < 1) throw new ArgumentException($"Image size must be positive, got {width}x{height}.");
-        if (channels is < 1 or > 4) throw new ArgumentException($"Image channels must be 1..4, got {channels}.");
-        long size = (long)width * height * channels;
-        if (size > Array.MaxLength) throw new ArgumentException($"Image {width}x{height}x{channels} is too large.");
+        long size = SampleCount(width, height, channels);
         if (pixels is not null && pixels.Length != size)
             throw new ArgumentException($"Pixel buffer has {pixels.Length} bytes, expected {width}x{height}x{channels} = {size}.");
         Width = width;
@@ -29,6 +26,16 @@ public sealed class Image
     public Span<byte> Row(int y) => Pixels.AsSpan(y * Stride, Stride);
 
     public Image Clone() => new(Width, Height, Channels, (byte[])Pixels.Clone());
+
+    /// <summary>Width·Height·Channels after checking the shape (positive size, 1..4 channels, fits one array).</summary>
+    internal static long SampleCount(int width, int height, int channels)
+    {
+        if (width < 1 || height < 1) throw new ArgumentException($"Image size must be positive, got {width}x{height}.");
+        if (channels is < 1 or > 4) throw new ArgumentException($"Image channels must be 1..4, got {channels}.");
+        long size = (long)width * height * channels;
+        if (size > Array.MaxLength) throw new ArgumentException($"Image {width}x{height}x{channels} is too large.");
+        return size;
+    }
 }
 
 /// <summary>A 16-bit-per-sample image (PNG 16-bit, PGM/PPM maxval 65535), same layout as <see cref="Image"/>.</summary>
@@ -41,16 +48,21 @@ public sealed class Image16
 
     public Image16(int width, int height, int channels, ushort[]? samples = null)
     {
-        if (width < 1 || height < 1) throw new ArgumentException($"Image size must be positive, got {width}x{height}.");
-        if (channels is < 1 or > 4) throw new ArgumentException($"Image channels must be 1..4, got {channels}.");
-        long size = (long)width * height * channels;
-        if (size > Array.MaxLength) throw new ArgumentException($"Image {width}x{height}x{channels} is too large.");
+        long size = Image.SampleCount(width, height, channels);
         if (samples is not null && samples.Length != size)
             throw new ArgumentException($"Sample buffer has {samples.Length} values, expected {size}.");
         Width = width;
         Height = height;
         Channels = channels;
         Samples = samples ?? new ushort[size];
+    }
+
+    /// <summary>The 8-bit image of the high bytes (v >> 8).</summary>
+    public Image ToImage8()
+    {
+        var pixels = GC.AllocateUninitializedArray<byte>(Samples.Length);
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = (byte)(Samples[i] >> 8);
+        return new Image(Width, Height, Channels, pixels);
     }
 }
 
@@ -75,5 +87,21 @@ public sealed class PaletteImage
         Indices = indices;
         Palette = palette;
         Alpha = alpha ?? [];
+    }
+
+    /// <summary>The colours: RGB, or RGBA when <see cref="Alpha"/> is present (entries past its end are opaque).
+    /// Indices past the palette render as opaque black.</summary>
+    public Image ToImage()
+    {
+        int channels = Alpha.Length > 0 ? 4 : 3;
+        int entries = Palette.Length / 3;
+        var pixels = new byte[Indices.Length * channels];
+        for (int i = 0, d = 0; i < Indices.Length; i++, d += channels)
+        {
+            int index = Indices[i];
+            if (index < entries) Palette.AsSpan(3 * index, 3).CopyTo(pixels.AsSpan(d));
+            if (channels == 4) pixels[d + 3] = index < Alpha.Length ? Alpha[index] : (byte)255;
+        }
+        return new Image(Width, Height, channels, pixels);
     }
 }

@@ -2,17 +2,13 @@ using System.Diagnostics;
 
 namespace FaceParse.Imaging.Tests;
 
-/// <summary>Runs netpbm command-line tools on bytes we wrote; skips when absent (fails with FACEPARSE_REQUIRE_DATA=1).</summary>
+/// <summary>Runs reference command-line tools (netpbm, djpeg) on bytes we wrote; skips when absent (fails with FACEPARSE_REQUIRE_DATA=1).</summary>
 public static class ExternalTools
 {
-    private static string? Find(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
-            .Select(dir => Path.Combine(dir, tool)).FirstOrDefault(File.Exists);
-
     /// <summary>Runs `tool args` with input on stdin and returns stdout; the tool must exit with 0.</summary>
     public static byte[] Run(string tool, string args, byte[] input)
     {
-        string path = Find(tool) ?? SkipOrFail(tool);
+        string path = FaceParse.Imaging.Benchmarks.ExternalTool.Find(tool) ?? SkipOrFail(tool);
         var start = new ProcessStartInfo(path) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args.Split(' ', StringSplitOptions.RemoveEmptyEntries)) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
@@ -29,7 +25,7 @@ public static class ExternalTools
 
     private static string SkipOrFail(string tool)
     {
-        string message = $"{tool} (netpbm) is not on PATH; install netpbm to cross-check written files";
+        string message = $"{tool} is not on PATH; install netpbm and libjpeg-turbo-progs to cross-check against reference tools";
         if (SampleFiles.DataRequired) Assert.Fail(message + "; FACEPARSE_REQUIRE_DATA=1");
         Assert.Skip(message);
         return "";

@@ -38,4 +38,19 @@ public static class PixelAssert
         Assert.Equal((expected.Width, expected.Height, expected.Channels), (actual.Width, actual.Height, actual.Channels));
         Equal(expected.Pixels, actual.Pixels, expected.Width, expected.Channels, "pixels");
     }
+
+    /// <summary>Largest absolute difference and the worst per-channel mean absolute difference (asserts the shapes agree).</summary>
+    public static (int Max, double Mean) Difference(Image expected, Image actual)
+    {
+        Assert.Equal((expected.Width, expected.Height, expected.Channels), (actual.Width, actual.Height, actual.Channels));
+        int max = 0;
+        var sums = new long[expected.Channels];
+        for (int i = 0; i < expected.Pixels.Length; i++)
+        {
+            int diff = Math.Abs(expected.Pixels[i] - actual.Pixels[i]);
+            max = Math.Max(max, diff);
+            sums[i % expected.Channels] += diff;
+        }
+        return (max, sums.Max() / (double)(expected.Width * expected.Height));
+    }
 }

@@ -44,13 +44,7 @@ public static class BmpDecoder
         var paletteImage = new PaletteImage(header.Width, header.Height, indices, palette);
         if (grayRamp)
             return new DecodedImage(header.ToInfo() with { ColorModel = ImageColorModel.Gray }, new Image(header.Width, header.Height, 1, (byte[])indices.Clone()), palette: paletteImage);
-        var rgb = new byte[indices.Length * 3];
-        for (int i = 0; i < indices.Length; i++)
-        {
-            int index = indices[i];
-            if (index < header.PaletteEntries) palette.AsSpan(3 * index, 3).CopyTo(rgb.AsSpan(3 * i));
-        }
-        return new DecodedImage(header.ToInfo(), new Image(header.Width, header.Height, 3, rgb), palette: paletteImage);
+        return new DecodedImage(header.ToInfo(), paletteImage.ToImage(), palette: paletteImage);
     }
 
     // 24-bit BGR / 32-bit BGRX or bit-field rows → RGB(A) image with `channels` channels

@@ -19,6 +19,11 @@ public static class JpegDecoder
     {
         var p = new JpegHeaderParser(fileName, long.MaxValue);
         Walk(data, p, decode: false);
+        return Info(p);
+    }
+
+    private static JpegInfo Info(JpegHeaderParser p)
+    {
         var f = p.Frame ?? throw p.Error("no frame header (SOF marker) found");
         return new JpegInfo(f.Width, f.Height, f.Components.Length, f.Precision, f.Progressive, p.Orientation,
             p.ColorSpace().ToString() switch { "Rgb" => "RGB", "Cmyk" => "CMYK", "Ycck" => "YCCK", var s => s },
@@ -26,15 +31,22 @@ public static class JpegDecoder
     }
 
     /// <summary>Decodes to 1 channel (gray) or 3 channels (RGB), oriented upright unless the options say otherwise.</summary>
-    public static Image Decode(ReadOnlySpan<byte> data, JpegDecodeOptions? options = null, string? fileName = null)
+    /// <remarks>Uses <see cref="ImageDecodeOptions.MaxPixels"/>, <see cref="ImageDecodeOptions.ApplyExifOrientation"/> and
+    /// <see cref="ImageDecodeOptions.FancyUpsampling"/>.</remarks>
+    public static Image Decode(ReadOnlySpan<byte> data, ImageDecodeOptions? options = null, string? fileName = null) =>
+        Decode(data, options, fileName, out _);
+
+    /// <summary>Decodes and also returns the header facts (one pass over the headers).</summary>
+    public static Image Decode(ReadOnlySpan<byte> data, ImageDecodeOptions? options, string? fileName, out JpegInfo info)
     {
-        options ??= JpegDecodeOptions.Default;
+        options ??= ImageDecodeOptions.Default;
         var p = new JpegHeaderParser(fileName, options.MaxPixels);
         Image image;
         try
         {
             Walk(data, p, decode: true);
             var f = p.Frame!;
+            info = Info(p);
             if (f.Progressive) TransformCoefficients(f);
             image = JpegColorConverter.Render(f, p.ColorSpace(), options.FancyUpsampling);
         }

@@ -2,26 +2,20 @@ using System.Buffers;
 
 namespace FaceParse.Imaging.Jpeg;
 
-/// <summary>Options for <see cref="JpegDecoder.Decode"/>.</summary>
-public sealed record JpegDecodeOptions
-{
-    /// <summary>Rotate/flip the decoded image as the EXIF Orientation tag (2..8) says.</summary>
-    public bool ApplyExifOrientation { get; init; } = true;
-
-    /// <summary>Triangle-filter ("fancy") chroma upsampling like libjpeg's default; false replicates chroma samples.</summary>
-    public bool FancyUpsampling { get; init; } = true;
-
-    /// <summary>Largest accepted Width·Height; bigger frames raise <see cref="ImageFormatException"/> before any allocation.</summary>
-    public long MaxPixels { get; init; } = 100_000_000;
-
-    internal static readonly JpegDecodeOptions Default = new();
-}
-
 /// <summary>Header facts of a JPEG file. Width/Height are the stored frame size (before EXIF orientation).</summary>
 /// <param name="ColorSpace">"Gray", "YCbCr", "RGB", "CMYK" or "YCCK", as libjpeg interprets the file.</param>
 /// <param name="Subsampling">Name and per-component factors, e.g. "4:2:0(2x2,1x1,1x1)" or "gray(1x1)".</param>
 public sealed record JpegInfo(int Width, int Height, int Components, int BitDepth, bool Progressive,
-    int Orientation, string ColorSpace, string Subsampling);
+    int Orientation, string ColorSpace, string Subsampling)
+{
+    /// <summary>The format-neutral header facts; the colour model is what the decoder returns (gray or RGB).</summary>
+    public ImageInfo ToImageInfo() => new(ImageFileFormat.Jpeg, Width, Height, Components == 1 ? ImageColorModel.Gray : ImageColorModel.Rgb, BitDepth)
+    {
+        Progressive = Progressive,
+        Orientation = Orientation is >= 1 and <= 8 ? Orientation : 1,
+        Subsampling = Subsampling,
+    };
+}
 
 /// <summary>Chroma subsampling written by <see cref="JpegEncoder"/>.</summary>
 public enum JpegSubsampling

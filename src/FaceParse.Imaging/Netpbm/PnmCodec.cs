@@ -32,8 +32,8 @@ public static class PnmDecoder
         var samples = new ushort[count];
         for (int i = 0; i < samples.Length; i++) samples[i] = BinaryPrimitives.ReadUInt16BigEndian(raster[(2 * i)..]);
         Rescale(samples, header.MaxValue, 65535, fileName);
-        var image = new Image(header.Width, header.Height, header.Depth, [.. samples.Select(s => (byte)(s >> 8))]);
-        return new DecodedImage(info, image, new Image16(header.Width, header.Height, header.Depth, samples));
+        var image16 = new Image16(header.Width, header.Height, header.Depth, samples);
+        return new DecodedImage(info, image16.ToImage8(), image16);
     }
 
     // samples[n] in 0..maxValue → samples[n] in 0..fullScale (rounded); throws for samples above maxValue

@@ -21,7 +21,8 @@ public static class PngDecoder
         return PngHeader.Parse(chunk.Data, fileName).ToInfo();
     }
 
-    public static DecodedImage Decode(ReadOnlySpan<byte> file, PngDecodeOptions? options = null, string? fileName = null)
+    /// <remarks>Any <see cref="ImageDecodeOptions"/> work; <see cref="PngDecodeOptions"/> adds PNG strictness.</remarks>
+    public static DecodedImage Decode(ReadOnlySpan<byte> file, ImageDecodeOptions? options = null, string? fileName = null)
     {
         options ??= PngDecodeOptions.Default;
         var parsed = ReadChunks(file, options, fileName);
@@ -46,7 +47,7 @@ public static class PngDecoder
 
     private sealed record Chunks(PngHeader Header, byte[] Idat, byte[]? Palette, byte[]? Transparency);
 
-    private static Chunks ReadChunks(ReadOnlySpan<byte> file, PngDecodeOptions options, string? fileName)
+    private static Chunks ReadChunks(ReadOnlySpan<byte> file, ImageDecodeOptions options, string? fileName)
     {
         var reader = new PngChunkReader(file, fileName);
         var first = reader.Next();
@@ -64,7 +65,7 @@ public static class PngDecoder
             bool critical = PngChunkType.IsCritical(chunk.Type);
             if (!chunk.CrcOk)
             {
-                if (critical || options.StrictAncillaryCrc) throw new ImageFormatException($"{name}: CRC error", fileName);
+                if (critical || options is PngDecodeOptions { StrictAncillaryCrc: true }) throw new ImageFormatException($"{name}: CRC error", fileName);
                 continue;
             }
             if (idat.Count > 0 && chunk.Type != PngChunkType.Idat) idatClosed = true;
@@ -139,8 +140,7 @@ public static class PngDecoder
             (samples, channels) = (withAlpha, channels + 1);
         }
         var image16 = new Image16(header.Width, header.Height, channels, samples);
-        var image = new Image(header.Width, header.Height, channels, [.. samples.Select(s => (byte)(s >> 8))]);
-        return new DecodedImage(header.ToInfo(), image, image16);
+        return new DecodedImage(header.ToInfo(), image16.ToImage8(), image16);
     }
 
     private static DecodedImage Build8(PngHeader header, byte[] samples, byte[]? transparency)
@@ -165,19 +165,8 @@ public static class PngDecoder
 
     private static DecodedImage BuildPalette(PngHeader header, byte[] indices, byte[] palette, byte[]? alpha)
     {
-        int channels = alpha is null ? 3 : 4;
-        int entries = palette.Length / 3;
-        var pixels = new byte[indices.Length * channels];
-        for (int i = 0, d = 0; i < indices.Length; i++, d += channels)
-        {
-            int index = indices[i];
-            // Indices past the palette (invalid files) render as opaque black; the index itself is kept.
-            if (index < entries) palette.AsSpan(3 * index, 3).CopyTo(pixels.AsSpan(d));
-            if (alpha is not null) pixels[d + 3] = index < alpha.Length ? alpha[index] : (byte)255;
-        }
-        var image = new Image(header.Width, header.Height, channels, pixels);
         var paletteImage = new PaletteImage(header.Width, header.Height, indices, palette, alpha);
-        return new DecodedImage(header.ToInfo(), image, palette: paletteImage);
+        return new DecodedImage(header.ToInfo(), paletteImage.ToImage(), palette: paletteImage);
     }
 }
 

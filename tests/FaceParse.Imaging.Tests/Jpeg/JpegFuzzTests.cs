@@ -10,14 +10,14 @@ public class JpegFuzzTests(ITestOutputHelper output)
     private const int MutationsPerFile = 200;
     private static readonly TimeSpan PerCaseLimit = TimeSpan.FromSeconds(2);
 
-    public static TheoryData<string> Files() => SampleData.JpegFiles();
+    public static TheoryData<string> Files() => SampleFiles.Files("jpeg");
 
     [Theory(Timeout = 120_000)]
     [MemberData(nameof(Files))]
     public async Task MutationsFailCleanly(string file)
     {
-        SampleData.Get(file);
-        byte[] original = SampleData.Bytes(file);
+        SampleFiles.Row(file);
+        byte[] original = SampleFiles.Bytes(file);
         int seed = StableSeed(file);
         var (decoded, rejected, slowest) = await Task.Run(() => RunCases(original, seed), TestContext.Current.CancellationToken);
         output.WriteLine($"{MutationsPerFile} cases: {decoded} decoded, {rejected} rejected, slowest {slowest.TotalMilliseconds:F1} ms");
@@ -26,7 +26,7 @@ public class JpegFuzzTests(ITestOutputHelper output)
     private static (int Decoded, int Rejected, TimeSpan Slowest) RunCases(byte[] original, int seed)
     {
         var rng = new Random(seed);
-        var options = new JpegDecodeOptions { MaxPixels = 4_000_000 };
+        var options = new ImageDecodeOptions { MaxPixels = 4_000_000 };
         int decoded = 0, rejected = 0;
         var slowest = TimeSpan.Zero;
         for (int i = 0; i < MutationsPerFile; i++)

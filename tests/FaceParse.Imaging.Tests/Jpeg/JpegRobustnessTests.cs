@@ -15,7 +15,7 @@ public class JpegRobustnessTests
 
     private static byte[] Dqt() => Segment(0xDB, [0, .. Enumerable.Repeat((byte)1, 64)]);
 
-    private static ImageFormatException Fails(byte[] data, string expectedText, JpegDecodeOptions? options = null)
+    private static ImageFormatException Fails(byte[] data, string expectedText, ImageDecodeOptions? options = null)
     {
         var e = Assert.Throws<ImageFormatException>(() => JpegDecoder.Decode(data, options, "hostile.jpg"));
         Assert.Contains(expectedText, e.Message, StringComparison.OrdinalIgnoreCase);
@@ -38,7 +38,7 @@ public class JpegRobustnessTests
     {
         byte[] data = [.. Soi, .. Dqt(), .. Sof(65535, 65535), 0xFF, 0xD9];
         Fails(data, "exceeds the limit");
-        Fails([.. Soi, .. Dqt(), .. Sof(1000, 1000), 0xFF, 0xD9], "exceeds the limit", new JpegDecodeOptions { MaxPixels = 999_999 });
+        Fails([.. Soi, .. Dqt(), .. Sof(1000, 1000), 0xFF, 0xD9], "exceeds the limit", new ImageDecodeOptions { MaxPixels = 999_999 });
         Assert.Equal(65535, JpegDecoder.ReadInfo(data).Width);
     }
 
@@ -107,14 +107,14 @@ public class JpegRobustnessTests
     [Fact]
     public void ReadInfoDescribesSamples()
     {
-        SampleData.RequireRoot();
-        var info = JpegDecoder.ReadInfo(SampleData.Bytes("jpeg/go/video-001.q50.420.progressive.jpeg"));
+        SampleFiles.RequireRoot();
+        var info = JpegDecoder.ReadInfo(SampleFiles.Bytes("jpeg/go/video-001.q50.420.progressive.jpeg"));
         Assert.Equal(new JpegInfo(150, 103, 3, 8, true, 1, "YCbCr", "4:2:0(2x2,1x1,1x1)"), info);
-        info = JpegDecoder.ReadInfo(SampleData.Bytes("jpeg/jpeg-js/tree-cmyk.jpg"));
+        info = JpegDecoder.ReadInfo(SampleFiles.Bytes("jpeg/jpeg-js/tree-cmyk.jpg"));
         Assert.Equal(("YCCK", 4, "4:4:4(1x1,1x1,1x1,1x1)"), (info.ColorSpace, info.Components, info.Subsampling));
-        info = JpegDecoder.ReadInfo(SampleData.Bytes("jpeg/generated/v_exif_orient_6.jpg"));
+        info = JpegDecoder.ReadInfo(SampleFiles.Bytes("jpeg/generated/v_exif_orient_6.jpg"));
         Assert.Equal((96, 144, 6), (info.Width, info.Height, info.Orientation));
-        Assert.Equal("gray(1x1)", JpegDecoder.ReadInfo(SampleData.Bytes("jpeg/go/video-005.gray.jpeg")).Subsampling);
-        Assert.Equal("RGB", JpegDecoder.ReadInfo(SampleData.Bytes("jpeg/go/video-001.rgb.jpeg")).ColorSpace);
+        Assert.Equal("gray(1x1)", JpegDecoder.ReadInfo(SampleFiles.Bytes("jpeg/go/video-005.gray.jpeg")).Subsampling);
+        Assert.Equal("RGB", JpegDecoder.ReadInfo(SampleFiles.Bytes("jpeg/go/video-001.rgb.jpeg")).ColorSpace);
     }
 }
