@@ -11,35 +11,13 @@ public static partial class Conv2d
     public static void ForwardReference(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, ReadOnlySpan<float> residual, Conv2dGeometry g, Epilogue epilogue, Span<float> y)
     {
         g.Validate();
-        int cinG = g.InChannelsPerGroup, coutG = g.OutChannelsPerGroup, ho = g.OutHeight, wo = g.OutWidth;
-        for (int n = 0; n < g.Batch; n++)
-        for (int co = 0; co < g.OutChannels; co++)
+        var sum = new double[g.OutputSize];
+        foreach (var (yi, xi, wi) in Taps(g)) sum[yi] += (double)x[xi] * w[wi];
+        int plane = g.OutHeight * g.OutWidth;
+        for (int o = 0; o < sum.Length; o++)
         {
-            int grp = co / coutG;
-            for (int oy = 0; oy < ho; oy++)
-            for (int ox = 0; ox < wo; ox++)
-            {
-                double sum = bias.IsEmpty ? 0 : bias[co];
-                for (int ci = 0; ci < cinG; ci++)
-                {
-                    int cIn = grp * cinG + ci;
-                    for (int ky = 0; ky < g.KernelHeight; ky++)
-                    {
-                        int iy = oy * g.StrideHeight - g.PadHeight + ky * g.DilationHeight;
-                        if ((uint)iy >= (uint)g.InHeight) continue;
-                        for (int kx = 0; kx < g.KernelWidth; kx++)
-                        {
-                            int ix = ox * g.StrideWidth - g.PadWidth + kx * g.DilationWidth;
-                            if ((uint)ix >= (uint)g.InWidth) continue;
-                            sum += (double)x[((n * g.InChannels + cIn) * g.InHeight + iy) * g.InWidth + ix]
-                                 * w[((co * cinG + ci) * g.KernelHeight + ky) * g.KernelWidth + kx];
-                        }
-                    }
-                }
-                int o = ((n * g.OutChannels + co) * ho + oy) * wo + ox;
-                if (!residual.IsEmpty) sum += residual[o];
-                y[o] = Activations.Apply(epilogue, (float)sum);
-            }
+            double v = sum[o] + (bias.IsEmpty ? 0 : bias[o / plane % g.OutChannels]) + (residual.IsEmpty ? 0 : residual[o]);
+            y[o] = Activations.Apply(epilogue, (float)v);
         }
     }
 
