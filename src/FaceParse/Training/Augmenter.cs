@@ -34,14 +34,11 @@ public sealed class Augmenter
 {
     public Augmenter(LabelSet labels, AugmentOptions options, int width, int height)
     {
-        ArgumentNullException.ThrowIfNull(labels);
-        ArgumentNullException.ThrowIfNull(options);
+        Labels = labels ?? throw new ArgumentNullException(nameof(labels));
+        Options = options ?? throw new ArgumentNullException(nameof(options));
         options.Validate();
-        if (width < 1 || height < 1) throw new ArgumentOutOfRangeException(nameof(width), $"Output size must be positive, got {width}x{height}.");
-        Labels = labels;
-        Options = options;
-        Width = width;
-        Height = height;
+        (Width, Height) = width >= 1 && height >= 1 ? (width, height)
+            : throw new ArgumentOutOfRangeException(nameof(width), $"Output size must be positive, got {width}x{height}.");
     }
 
     public LabelSet Labels { get; }
