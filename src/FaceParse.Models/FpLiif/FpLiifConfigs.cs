@@ -9,7 +9,7 @@ public static class FpLiifConfigs
     public static FpLiifConfig FpLiif { get; } = new() { Name = "fp-liif" };
 
     /// <summary>For CPU training: 32 channels, groups 2/4/6, reduction 288 → 128 → 32, pixel MLP width 128.
-    /// 264,723 parameters.</summary>
+    /// 354,515 parameters.</summary>
     public static FpLiifConfig Small { get; } = new()
     {
         Name = "fp-liif-small",
@@ -21,7 +21,7 @@ public static class FpLiifConfigs
     };
 
     /// <summary>For tests and smoke runs: 16 channels, groups 1/1/2, reduction 144 → 64 → 16, pixel MLP width 64.
-    /// 40,355 parameters.</summary>
+    /// 52,851 parameters.</summary>
     public static FpLiifConfig Tiny { get; } = new()
     {
         Name = "fp-liif-tiny",
