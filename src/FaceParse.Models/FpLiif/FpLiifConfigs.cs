@@ -10,26 +10,22 @@ public static class FpLiifConfigs
 
     /// <summary>For CPU training: 32 channels, groups 2/4/6, reduction 288 → 128 → 32, pixel MLP width 128.
     /// 354,515 parameters.</summary>
-    public static FpLiifConfig Small { get; } = new()
-    {
-        Name = "fp-liif-small",
-        Channels = 32,
-        BlocksPerGroup = [2, 4, 6],
-        ReduceHidden = 128,
-        ReduceOut = 32,
-        MlpHidden = 128,
-    };
+    public static FpLiifConfig Small { get; } = Narrower("fp-liif-small", channels: 32, blocks: [2, 4, 6], reduceHidden: 128, mlpHidden: 128);
 
     /// <summary>For tests and smoke runs: 16 channels, groups 1/1/2, reduction 144 → 64 → 16, pixel MLP width 64.
     /// 52,851 parameters.</summary>
-    public static FpLiifConfig Tiny { get; } = new()
+    public static FpLiifConfig Tiny { get; } = Narrower("fp-liif-tiny", channels: 16, blocks: [1, 1, 2], reduceHidden: 64, mlpHidden: 64);
+
+    /// <summary>fp-liif with other widths and depths; the reduction MLP returns to <paramref name="channels"/>, every
+    /// other choice is the faithful reading's.</summary>
+    private static FpLiifConfig Narrower(string name, int channels, int[] blocks, int reduceHidden, int mlpHidden) => FpLiif with
     {
-        Name = "fp-liif-tiny",
-        Channels = 16,
-        BlocksPerGroup = [1, 1, 2],
-        ReduceHidden = 64,
-        ReduceOut = 16,
-        MlpHidden = 64,
+        Name = name,
+        Channels = channels,
+        BlocksPerGroup = blocks,
+        ReduceHidden = reduceHidden,
+        ReduceOut = channels,
+        MlpHidden = mlpHidden,
     };
 
     /// <summary>Every named configuration.</summary>
