@@ -1,5 +1,6 @@
 using FaceParse.Models.FpLiif;
 using FaceParse.Nn;
+using FaceParse.Tensors;
 using FpLiifModel = FaceParse.Models.FpLiif.FpLiif;
 
 namespace FaceParse.Models.Tests;
@@ -63,6 +64,17 @@ public sealed class FpLiifStructureTests(ITestOutputHelper output)
         Assert.Equal([19, 256], shapes["decoder.mlp.layers.3.weight"]);
         Assert.False(shapes.ContainsKey("encoder.groups.2.blocks.16.conv1.weight"));
         Assert.False(shapes.ContainsKey("encoder.down.2.weight"));
+    }
+
+    [Fact]
+    public void StateDictRebuildsTheSameModel()
+    {
+        var model = new FpLiifModel(VarBuilder.Init(4), FpLiifConfigs.Tiny);
+        var vb = VarBuilder.From(model.StateDict());
+        var copy = new FpLiifModel(vb, FpLiifConfigs.Tiny);
+        Assert.Empty(vb.UnusedKeys());
+        var x = Tensor.Uniform(new Random(2), 0f, 1f, 1, 3, 12, 12);
+        using (GradMode.NoGrad()) Assert.Equal(model.Forward(x, 5, 7).ToArray(), copy.Forward(x, 5, 7).ToArray());
     }
 
     [Fact]
