@@ -1,8 +1,3 @@
-using FaceParse.Models.FpLiif;
-using FaceParse.Nn;
-using FaceParse.Tensors;
-using FpLiifModel = FaceParse.Models.FpLiif.FpLiif;
-
 namespace FaceParse.Models.Tests;
 
 /// <summary>Output shapes at arbitrary sizes, the fast path against the literal form, and LIIF's coordinate convention.</summary>

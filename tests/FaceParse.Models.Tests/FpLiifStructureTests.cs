@@ -1,8 +1,3 @@
-using FaceParse.Models.FpLiif;
-using FaceParse.Nn;
-using FaceParse.Tensors;
-using FpLiifModel = FaceParse.Models.FpLiif.FpLiif;
-
 namespace FaceParse.Models.Tests;
 
 /// <summary>Configurations, parameter counts against per-layer formulas, and torch-style key names.</summary>

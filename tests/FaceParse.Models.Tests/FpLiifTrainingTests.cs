@@ -1,9 +1,5 @@
 using System.Diagnostics;
-using FaceParse.Models.FpLiif;
-using FaceParse.Nn;
 using FaceParse.Nn.Optimizers;
-using FaceParse.Tensors;
-using FpLiifModel = FaceParse.Models.FpLiif.FpLiif;
 
 namespace FaceParse.Models.Tests;
 
