@@ -1,0 +1,81 @@
+using FaceParse.Tensors;
+using Epilogue = FaceParse.Tensors.Kernels.Epilogue;
+
+namespace FaceParse.Models.FpLiif;
+
+/// <summary>Inference form of <see cref="FpLiifDecoder"/> over a full output grid, equal to the literal form up to
+/// float rounding by exact identities:
+/// <list type="bullet">
+/// <item>Linear(9C → hidden) on a zero-padded 3×3 unfold is a 3×3 conv with the weight reshaped to [hidden, C, 3, 3].</item>
+/// <item>The first pixel-MLP weight splits into [W_feat | W_g | W_pe]. W_feat is applied at latent resolution before
+/// sampling (bilinear and nearest sampling are linear with weights summing to 1, so the bias may be added after);
+/// W_g·g + b is one vector per image; W_pe·pe is computed per output chunk (a P → hidden product, P = 4 by default).</item>
+/// <item>The remaining layers run as GEMMs over all pixels of a chunk of output rows, which bounds memory.</item>
+/// </list></summary>
+internal static class FpLiifFastPath
+{
+    // z [N, C, Hf, Wf], g [N, C] → logits [N, K, outH, outW]
+    public static Tensor Decode(FpLiifDecoder decoder, Tensor z, Tensor g, int outH, int outW)
+    {
+        using var noGrad = GradMode.NoGrad();
+        var cfg = decoder.Config;
+        int n = z.Dim(0), c = z.Dim(1), hf = z.Dim(2), wf = z.Dim(3);
+        int reduceOut = cfg.ReduceOut, hidden = cfg.MlpHidden, k = cfg.NumClasses, dims = cfg.PositionalDims;
+        var (reduce0, reduce1) = (decoder.Reduce.Layers[0], decoder.Reduce.Layers[1]);
+        var layers = decoder.PixelMlp.Layers;
+        var first = layers[0];
+
+        var h = z.Conv2d(reduce0.Weight.Reshape(cfg.ReduceHidden, c, 3, 3), reduce0.Bias, null, Epilogue.Relu, padding: 1); // [N, RH, Hf, Wf]
+        var reduced = reduce1.Weight.MatMul(h.Reshape(n, cfg.ReduceHidden, hf * wf)).Add(ColumnBias(reduce1.Bias!)); // [N, R, Hf·Wf]
+        var wFeat = first.Weight.Narrow(1, 0, reduceOut).Contiguous(); // [H, R]
+        var wG = first.Weight.Narrow(1, reduceOut, c).Contiguous(); // [H, C]
+        var wPe = first.Weight.Narrow(1, reduceOut + c, dims).Contiguous(); // [H, P]
+        var projected = wFeat.MatMul(reduced).Reshape(n, hidden, hf, wf); // [N, H, Hf, Wf]
+        var perImage = g.MatMul(wG.Transpose(0, 1)).Add(first.Bias!).Reshape(n, hidden, 1); // [N, H, 1]
+
+        var output = Tensor.Empty(n, k, outH, outW);
+        int rowsPerChunk = Math.Max(1, cfg.ChunkPixels / outW);
+        for (int start = 0; start < outH; start += rowsPerChunk)
+        {
+            using var scope = new TensorScope();
+            int rows = Math.Min(rowsPerChunk, outH - start), m = rows * outW;
+            var coords = LiifSampling.GridCoords(outH, outW, start, rows);
+            Tensor? logits = null;
+            foreach (var tap in LiifSampling.Taps(cfg, coords, hf, wf, (outH, outW)))
+            {
+                var grid = Tensor.FromArray(Replicate(tap.Grid, n), n, 1, m, 2);
+                var pe = Tensor.FromArray(tap.Encoding, m, dims);
+                var x = projected.GridSample(grid, decoder.SampleMode, GridPadding.Border).Reshape(n, hidden, m) // [N, H, m]
+                    .Add(perImage).Add(wPe.MatMul(pe.Transpose(0, 1))).Relu();
+                for (int i = 1; i < layers.Count; i++)
+                {
+                    x = layers[i].Weight.MatMul(x).Add(ColumnBias(layers[i].Bias!)); // [N, out_i, m]
+                    if (i < layers.Count - 1) x = x.Relu();
+                }
+                if (tap.Weight is { } w) x = x.Mul(Tensor.FromArray(w, 1, 1, m));
+                logits = logits is null ? x : logits.Add(x);
+            }
+            CopyRows(logits!, output, start, m);
+        }
+        return output;
+    }
+
+    // b [out] → [out, 1] (a bias broadcast over the pixels of channel-major activations)
+    private static Tensor ColumnBias(Tensor bias) => bias.Reshape(bias.Count, 1);
+
+    private static float[] Replicate(float[] values, int times)
+    {
+        var all = new float[values.Length * times];
+        for (int i = 0; i < times; i++) values.CopyTo(all, i * values.Length);
+        return all;
+    }
+
+    // chunk [N, K, m] → rows [start, start + m/outW) of output [N, K, outH, outW]
+    private static void CopyRows(Tensor chunk, Tensor output, int start, int m)
+    {
+        var src = chunk.Contiguous().Span;
+        var dst = output.Span;
+        int planes = output.Dim(0) * output.Dim(1), plane = output.Dim(2) * output.Dim(3), offset = start * output.Dim(3);
+        for (int p = 0; p < planes; p++) src.Slice(p * m, m).CopyTo(dst.Slice(p * plane + offset, m));
+    }
+}

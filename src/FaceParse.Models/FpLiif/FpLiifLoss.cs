@@ -1,0 +1,30 @@
+using FaceParse.Tensors;
+
+namespace FaceParse.Models.FpLiif;
+
+/// <summary>Training loss on query subsets: CeWeight·CrossEntropy + DiceWeight·Dice (SegFace's 0.5/0.5 mix by default)
+/// over [N, Q, K] logits against [N, Q] labels, pixels labelled <see cref="IgnoreIndex"/> left out of both.</summary>
+public sealed record FpLiifLoss
+{
+    /// <summary>Weight of the cross-entropy term.</summary>
+    public float CeWeight { get; init; } = 0.5f;
+
+    /// <summary>Weight of the soft Dice term.</summary>
+    public float DiceWeight { get; init; } = 0.5f;
+
+    /// <summary>Label excluded from both terms (255, the usual "unlabelled" value).</summary>
+    public int IgnoreIndex { get; init; } = 255;
+
+    /// <summary>The combined scalar loss.</summary>
+    // logits [N, Q, K], labels [N, Q] → []
+    public Tensor Compute(Tensor logits, IntTensor labels)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (logits.Rank != 3) throw new ArgumentException($"FP-LIIF loss: logits {Shapes.Format(logits.Shape)} must be [N, Q, K].");
+        var channelFirst = logits.Permute(0, 2, 1); // [N, K, Q]
+        var ce = Tensor.CrossEntropy(channelFirst, labels, ignoreIndex: IgnoreIndex);
+        var dice = Tensor.DiceLoss(channelFirst, labels, ignoreIndex: IgnoreIndex);
+        return ce.Mul(CeWeight).Add(dice.Mul(DiceWeight));
+    }
+}
