@@ -38,6 +38,7 @@ internal ref struct JpegBitReader
         if (_count < 32) Fill();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Fill()
     {
         // Fast path: the next 8 bytes hold no 0xFF, so whole bytes can be appended without unstuffing.
@@ -131,6 +132,7 @@ internal ref struct JpegBitReader
         return DecodeLong(table);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int DecodeLong(JpegHuffmanTable table)
     {
         for (int len = JpegHuffmanTable.LookaheadBits + 1; len <= 16; len++)

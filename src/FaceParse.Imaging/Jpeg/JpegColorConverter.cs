@@ -25,6 +25,7 @@ internal static class JpegColorConverter
     }
 
     /// <summary>Builds the output image from the component planes: 1 channel for gray, 3 (RGB) for everything else.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Image Render(JpegFrame f, JpegColorSpace space, bool fancy)
     {
         int w = f.Width, h = f.Height;
@@ -50,6 +51,7 @@ internal static class JpegColorConverter
 
     /// <summary>Y, Cb, Cr rows [0..w) → RGB triples; R = Y + Cr·1.402, G = Y − Cb·0.34414 − Cr·0.71414, B = Y + Cb·1.772
     /// (same fixed-point rounding as the tables); 8 pixels per step with AVX2, the rest through the tables.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void YccToRgb(ReadOnlySpan<byte> y, ReadOnlySpan<byte> cb, ReadOnlySpan<byte> cr, Span<byte> rgb)
     {
         int w = y.Length, i = 0;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace FaceParse.Imaging.Jpeg;
 
@@ -142,6 +143,7 @@ public static class JpegDecoder
     }
 
     /// <summary>Progressive frames: dequantise and inverse-transform every stored block into the sample planes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransformCoefficients(JpegFrame f)
     {
         var zero = new ushort[64];

@@ -13,14 +13,12 @@ internal static class JpegIdct
     private const int ConstBits = 13;
     private const int Pass1Bits = 2;
 
-    private static int Fix(double x) => (int)(x * (1 << ConstBits) + 0.5);
-
-    private static readonly int F0298 = Fix(0.298631336), F0390 = Fix(0.390180644), F0541 = Fix(0.541196100),
-        F0765 = Fix(0.765366865), F0899 = Fix(0.899976223), F1175 = Fix(1.175875602), F1501 = Fix(1.501321110),
-        F1847 = Fix(1.847759065), F1961 = Fix(1.961570560), F2053 = Fix(2.053119869), F2562 = Fix(2.562915447),
-        F3072 = Fix(3.072711026);
+    // FIX(x) = round(x · 2^13) of the LLM rotation constants.
+    private const int F0298 = 2446, F0390 = 3196, F0541 = 4433, F0765 = 6270, F0899 = 7373, F1175 = 9633, F1501 = 12299,
+        F1847 = 15137, F1961 = 16069, F2053 = 16819, F2562 = 20995, F3072 = 25172;
 
     /// <summary>coef: 64 quantised values (natural order) × quant (natural order) → 8x8 samples 0..255 at dst with the given stride.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Transform(ReadOnlySpan<short> coef, ReadOnlySpan<ushort> quant, Span<byte> dst, int stride)
     {
         if (coef.Length < 64 || quant.Length < 64 || dst.Length < stride * 7 + 8) throw new ArgumentException("IDCT buffers too small.");
@@ -50,6 +48,7 @@ internal static class JpegIdct
     }
 
     /// <summary>Blocks whose AC coefficients are all zero: every sample is clamp(((dc·q + 4) >> 3) + 128), as islow gives.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TransformDcOnly(int dc, int quant, Span<byte> dst, int stride)
     {
         int v = ((dc * quant + 4) >> 3) + 128;

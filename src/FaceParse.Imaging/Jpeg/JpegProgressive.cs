@@ -1,8 +1,11 @@
+using System.Runtime.CompilerServices;
+
 namespace FaceParse.Imaging.Jpeg;
 
 /// <summary>Progressive DC scans (T.81 G.1.2.1): first pass decodes DC differences, refinement adds one bit each.</summary>
 internal struct ProgressiveDcDecoder(bool refine, int approxLow) : IJpegBlockDecoder
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly void Decode(ref JpegBitReader reader, JpegComponent c, int bx, int by)
     {
         ref short dc = ref c.Coefficients[(by * c.BlocksPerLine + bx) * 64];
@@ -32,6 +35,7 @@ internal struct ProgressiveAcDecoder(JpegScan scan) : IJpegBlockDecoder
         else DecodeRefine(ref reader, c.AcTable!, block);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DecodeFirst(ref JpegBitReader reader, JpegHuffmanTable table, Span<short> block)
     {
         if (_eobRun > 0)
@@ -60,6 +64,7 @@ internal struct ProgressiveAcDecoder(JpegScan scan) : IJpegBlockDecoder
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DecodeRefine(ref JpegBitReader reader, JpegHuffmanTable table, Span<short> block)
     {
         ReadOnlySpan<byte> zigzag = JpegTables.ZigZag;
@@ -105,6 +110,7 @@ internal struct ProgressiveAcDecoder(JpegScan scan) : IJpegBlockDecoder
     }
 
     /// <summary>Adds one correction bit of magnitude p1 to a coefficient that is already non-zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Refine(ref JpegBitReader reader, ref short coef, int p1, int m1)
     {
         if (reader.ReadBit() == 0 || (coef & p1) != 0) return;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace FaceParse.Imaging.Jpeg;
 
 /// <summary>An SOS header: the components of the scan and its spectral selection / successive approximation.</summary>
@@ -25,6 +27,7 @@ internal interface IJpegBlockDecoder
 internal static class JpegScanDriver
 {
     /// <summary>Runs the decoder over every MCU of the scan; returns the position after the last byte it read.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Run<T>(ReadOnlySpan<byte> data, int position, JpegFrame frame, JpegScan scan, int restartInterval,
         ref T decoder, string? fileName) where T : struct, IJpegBlockDecoder
     {
@@ -82,6 +85,7 @@ internal struct SequentialBlockDecoder : IJpegBlockDecoder
 
     public SequentialBlockDecoder() { }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly void Decode(ref JpegBitReader reader, JpegComponent c, int bx, int by)
     {
         var block = _block;

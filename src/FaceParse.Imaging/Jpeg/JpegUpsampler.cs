@@ -25,6 +25,7 @@ internal sealed class JpegUpsampler
     }
 
     /// <summary>Row y (0..Height−1) of this component upsampled to at least Width samples.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<byte> Row(int y)
     {
         var c = _c;
@@ -49,6 +50,7 @@ internal sealed class JpegUpsampler
     /// <summary>Triangle filter doubling a row: column values c[i] = near[i] (h2v1) or 3·near[i] + far[i] (h2v2, vertical),
     /// then dst[2i] = (3c[i] + c[i−1] + b0) >> s and dst[2i+1] = (3c[i] + c[i+1] + b1) >> s, with (s, b0, b1) = (2, 1, 2)
     /// for h2v1 and (4, 8, 7) for h2v2; the edges replicate c. 16 inputs per step with SIMD, bit-identical to the scalar form.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Triangle(ReadOnlySpan<byte> near, ReadOnlySpan<byte> far, bool vertical, Span<byte> dst)
     {
         int w = near.Length;
@@ -103,6 +105,7 @@ internal sealed class JpegUpsampler
         return (nearLo * 3 + farLo, nearHi * 3 + farHi);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TriangleScalar(ref byte n, ref byte f, ref byte d, int w, int from, int to, TriangleKernel k)
     {
         for (int i = from; i < to; i++)
@@ -118,6 +121,7 @@ internal sealed class JpegUpsampler
         k.Vertical ? 3 * Unsafe.Add(ref n, i) + Unsafe.Add(ref f, i) : Unsafe.Add(ref n, i);
 
     /// <summary>near/far rows [0..w) → dst[0..w): (3·near + far + bias) >> 2, bias 1 for the upper and 2 for the lower row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void H1V2(ReadOnlySpan<byte> near, ReadOnlySpan<byte> far, int bias, Span<byte> dst)
     {
         int w = near.Length, i = 0;
@@ -139,6 +143,7 @@ internal sealed class JpegUpsampler
     }
 
     /// <summary>src[0..w) → dst[0..w·hx): each sample repeated hx times.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Replicate(ReadOnlySpan<byte> src, int hx, Span<byte> dst)
     {
         if (hx == 1) { src.CopyTo(dst); return; }
