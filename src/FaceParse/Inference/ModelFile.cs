@@ -1,0 +1,61 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FaceParse.Tensors;
+using FaceParse.Tensors.Serialization;
+
+namespace FaceParse.Inference;
+
+/// <summary>What a model file says about the network it holds (stored as JSON in the safetensors metadata).</summary>
+/// <param name="Architecture">Model family, e.g. "fp-liif".</param>
+/// <param name="Name">The model's own name, e.g. "fp-liif-small-celebamask-mini".</param>
+/// <param name="ConfigJson">The architecture's configuration record as JSON (e.g. an FpLiifConfig).</param>
+/// <param name="Labels">Label set name (see LabelSets).</param>
+/// <param name="LabelsVersion">Label table version the class ids refer to.</param>
+/// <param name="InputSize">Square input side the model was trained at (photos are resized to it).</param>
+public sealed record ModelDescription(string Architecture, string Name, string ConfigJson, string Labels, string LabelsVersion, int InputSize)
+{
+    /// <summary>Free text: data, training command, metrics (the model card's summary).</summary>
+    public string? Notes { get; init; }
+    public int FormatVersion { get; init; } = ModelFile.CurrentFormatVersion;
+}
+
+/// <summary>A trained model on disk: safetensors weights keyed by PyTorch-style module paths, plus a
+/// <see cref="ModelDescription"/> under the metadata key <see cref="MetadataKey"/>. Saves are atomic.</summary>
+public static class ModelFile
+{
+    public const string MetadataKey = "faceparse.model";
+    public const int CurrentFormatVersion = 1;
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public static void Save(string path, ModelDescription description, IReadOnlyDictionary<string, Tensor> weights) =>
+        SafeTensors.Save(path, weights, new Dictionary<string, string> { [MetadataKey] = JsonSerializer.Serialize(description, Json) });
+
+    /// <exception cref="InvalidDataException">Not a safetensors file, or one without a readable FaceParse model description.</exception>
+    public static (ModelDescription Description, Dictionary<string, Tensor> Weights) Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Model file {path} does not exist.", path);
+        using var stream = File.OpenRead(path);
+        return Load(stream, path);
+    }
+
+    public static (ModelDescription Description, Dictionary<string, Tensor> Weights) Load(Stream stream, string name = "<stream>")
+    {
+        SafeTensorsFile file;
+        try { file = SafeTensors.Load(stream); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"{name}: not a FaceParse model file ({e.Message})", e); }
+        if (!file.Metadata.TryGetValue(MetadataKey, out var json))
+            throw new InvalidDataException($"{name}: safetensors file without a '{MetadataKey}' description; a FaceParse model file records its architecture, configuration and label set.");
+        ModelDescription? description;
+        try { description = JsonSerializer.Deserialize<ModelDescription>(json, Json); }
+        catch (JsonException e) { throw new InvalidDataException($"{name}: unreadable model description ({e.Message}).", e); }
+        if (description is null) throw new InvalidDataException($"{name}: empty model description.");
+        if (description.FormatVersion != CurrentFormatVersion)
+            throw new InvalidDataException($"{name}: model format version {description.FormatVersion}; this build reads version {CurrentFormatVersion}.");
+        return (description, file.Tensors);
+    }
+}
