@@ -1,0 +1,133 @@
+using FaceParse.Imaging;
+using FaceParse.Imaging.Geometry;
+using FaceParse.Labels;
+using FaceParse.Tensors;
+
+namespace FaceParse.Inference;
+
+/// <summary>The library's front door: labels every pixel of a face photo with a face-parsing class.</summary>
+/// <remarks>
+/// <para>Build one parser per model and reuse it. A parse resizes the photo (bicubic) to the input size × input size, runs
+/// the network without recording gradients, and decodes the logits directly at the requested output size (FP-LIIF queries
+/// any resolution; by default the photo's own size, so label (x, y) belongs to photo pixel (x, y)), then takes the arg-max.</para>
+/// <para>Thread safety: a parser has no mutable state (the model's weights are only read, gradient mode and tensor scopes are
+/// per thread), so any number of threads may call <see cref="Parse"/> and <see cref="ParseFaces"/> on one instance at once;
+/// results equal those of sequential calls. Each call also uses up to <c>Parallelism.Threads</c> threads internally.</para>
+/// </remarks>
+public sealed class FaceParser
+{
+    public FaceParser(SegmentationModel model, FaceParserOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        options ??= FaceParserOptions.Default;
+        options.Validate();
+        Model = model;
+        Options = options;
+    }
+
+    /// <summary>A parser for a model file path or registered name (see <see cref="ModelRegistry"/>), e.g. "default".</summary>
+    public static FaceParser Load(string model, FaceParserOptions? options = null) => new(ModelRegistry.Load(model), options);
+
+    /// <summary>A parser for a model file read from a stream.</summary>
+    public static FaceParser Load(Stream model, FaceParserOptions? options = null) => new(SegmentationModel.Load(model), options);
+
+    public SegmentationModel Model { get; }
+    public FaceParserOptions Options { get; }
+    public LabelSet Labels => Model.Labels;
+
+    /// <summary>Side of the square the network sees: the option override or the model's training size.</summary>
+    public int InputSize => Options.InputSize ?? Model.InputSize;
+
+    /// <summary>Labels of the whole photo at <paramref name="outSize"/> (default: the photo's size, aligned with its pixels).</summary>
+    /// <param name="photo">Any 8-bit image: gray is replicated to RGB, alpha is ignored.</param>
+    /// <param name="outSize">Width and height of the label map; any positive size (it need not keep the photo's aspect ratio).</param>
+    public ParseResult Parse(Image photo, (int Width, int Height)? outSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(photo);
+        var (width, height) = outSize ?? (photo.Width, photo.Height);
+        if (width < 1 || height < 1) throw new ArgumentOutOfRangeException(nameof(outSize), $"Output size must be positive, got {width}x{height}.");
+        var input = Resize.Apply(photo.ToChannels(3), InputSize, InputSize, ResizeMode.Bicubic);
+        using var noGrad = GradMode.NoGrad();
+        Tensor logits;
+        Tensor? probabilities = null;
+        byte[] labelMap;
+        using (var scope = new TensorScope())
+        {
+            logits = Model.Forward(ToTensor(input), height, width); // [1, K, H, W]
+            labelMap = ToBytes(logits.ArgMax(1).Data);
+            if (Options.KeepProbabilities) probabilities = scope.Keep(logits.Softmax(1));
+            if (Options.KeepLogits) scope.Keep(logits);
+        }
+        int k = Labels.Count;
+        return new ParseResult(Labels, width, height, labelMap, probabilities?.Reshape(k, height, width),
+            Options.KeepLogits ? logits.Reshape(k, height, width) : null);
+    }
+
+    /// <summary>Labels of the faces in a photo, at the photo's size. Each box is grown by <see cref="FaceParserOptions.FaceMargin"/>
+    /// (default 25 % of its size left, right and below, 50 % above), clamped to the photo, cropped and parsed at the crop's
+    /// own size; the labels are pasted back in box order, so later boxes overwrite earlier ones where they overlap.</summary>
+    /// <remarks>Pixels outside every grown box are background (id 0); there the kept probabilities are 1 for background and 0
+    /// for other classes, and the kept logits 0 for background and −∞ for the others (the limit with those probabilities).</remarks>
+    public ParseResult ParseFaces(Image photo, IReadOnlyList<FaceBox> boxes)
+    {
+        ArgumentNullException.ThrowIfNull(photo);
+        ArgumentNullException.ThrowIfNull(boxes);
+        int width = photo.Width, height = photo.Height, plane = width * height, k = Labels.Count;
+        var labelMap = new byte[plane];
+        float[]? probabilities = Options.KeepProbabilities ? new float[k * plane] : null;
+        float[]? logits = Options.KeepLogits ? new float[k * plane] : null;
+        probabilities?.AsSpan(0, plane).Fill(1f);
+        logits?.AsSpan(plane).Fill(float.NegativeInfinity);
+        foreach (var box in boxes)
+        {
+            var region = box.Expand(Options.FaceMargin, width, height);
+            var part = Parse(Transforms.Crop(photo, region.X, region.Y, region.Width, region.Height));
+            Paste<byte>(part.LabelMap, region, labelMap, width);
+            PastePlanes(part.Probabilities, region, probabilities, plane, width);
+            PastePlanes(part.Logits, region, logits, plane, width);
+        }
+        return new ParseResult(Labels, width, height, labelMap,
+            probabilities is null ? null : Tensor.FromArray(probabilities, k, height, width),
+            logits is null ? null : Tensor.FromArray(logits, k, height, width));
+    }
+
+    // rgb image [S·S·3] bytes → [1, 3, S, S] in [0, 1]
+    private static Tensor ToTensor(Image rgb)
+    {
+        int plane = rgb.Width * rgb.Height;
+        var tensor = Tensor.Empty(1, 3, rgb.Height, rgb.Width);
+        var values = tensor.Span;
+        var pixels = rgb.Pixels;
+        for (int i = 0; i < plane; i++)
+        {
+            values[i] = pixels[3 * i] / 255f;
+            values[plane + i] = pixels[3 * i + 1] / 255f;
+            values[2 * plane + i] = pixels[3 * i + 2] / 255f;
+        }
+        return tensor;
+    }
+
+    private static byte[] ToBytes(int[] ids)
+    {
+        var bytes = new byte[ids.Length];
+        for (int i = 0; i < ids.Length; i++) bytes[i] = (byte)ids[i];
+        return bytes;
+    }
+
+    // planes [K, region.Height, region.Width] → destination [K, plane] rows at (region.X, region.Y); nothing when either is absent
+    private static void PastePlanes(Tensor? planes, FaceBox region, float[]? destination, int plane, int destinationWidth)
+    {
+        if (planes is null || destination is null) return;
+        var values = planes.ToArray();
+        int part = region.Width * region.Height;
+        for (int c = 0; c < planes.Dim(0); c++)
+            Paste<float>(values.AsSpan(c * part), region, destination.AsSpan(c * plane), destinationWidth);
+    }
+
+    // the first region.Width·region.Height values of source (row-major) → destination rows at (region.X, region.Y)
+    private static void Paste<T>(ReadOnlySpan<T> source, FaceBox region, Span<T> destination, int destinationWidth)
+    {
+        for (int row = 0; row < region.Height; row++)
+            source.Slice(row * region.Width, region.Width).CopyTo(destination[((region.Y + row) * destinationWidth + region.X)..]);
+    }
+}
