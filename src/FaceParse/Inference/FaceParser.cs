@@ -46,14 +46,13 @@ public sealed class FaceParser
         ArgumentNullException.ThrowIfNull(photo);
         var (width, height) = outSize ?? (photo.Width, photo.Height);
         if (width < 1 || height < 1) throw new ArgumentOutOfRangeException(nameof(outSize), $"Output size must be positive, got {width}x{height}.");
-        var input = Resize.Apply(photo.ToChannels(3), InputSize, InputSize, ResizeMode.Bicubic);
         using var noGrad = GradMode.NoGrad();
         Tensor logits;
         Tensor? probabilities = null;
         byte[] labelMap;
         using (var scope = new TensorScope())
         {
-            logits = Model.Forward(ToTensor(input), height, width); // [1, K, H, W]
+            logits = Model.Forward(PrepareInput(photo, InputSize), height, width); // [1, K, H, W]
             labelMap = ToBytes(logits.ArgMax(1).Data);
             if (Options.KeepProbabilities) probabilities = scope.Keep(logits.Softmax(1));
             if (Options.KeepLogits) scope.Keep(logits);
@@ -91,9 +90,12 @@ public sealed class FaceParser
             logits is null ? null : Tensor.FromArray(logits, k, height, width));
     }
 
-    // rgb image [S·S·3] bytes → [1, 3, S, S] in [0, 1]
-    private static Tensor ToTensor(Image rgb)
+    /// <summary>The network input for a photo: RGB (gray replicated, alpha dropped) resized bicubic to size × size, as
+    /// [1, 3, size, size] in [0, 1].</summary>
+    public static Tensor PrepareInput(Image photo, int size)
     {
+        ArgumentNullException.ThrowIfNull(photo);
+        var rgb = Resize.Apply(photo.ToChannels(3), size, size, ResizeMode.Bicubic);
         int plane = rgb.Width * rgb.Height;
         var tensor = Tensor.Empty(1, 3, rgb.Height, rgb.Width);
         var values = tensor.Span;
