@@ -12,6 +12,7 @@ public static class CliApp
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(ImageCommand.Create());
+        root.Subcommands.Add(SegmentCommand.Create());
         return root;
     }
 

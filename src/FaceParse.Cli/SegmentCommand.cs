@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Diagnostics;
+using FaceParse.Imaging;
+using FaceParse.Inference;
+using Spectre.Console;
+
+namespace FaceParse.Cli;
+
+/// <summary>`faceparse segment INPUTS... -o OUT_DIR [--model M] [--size N] [--out-size N|WxH|original] [--emit KINDS]
+/// [--face-box x,y,w,h]...`: labels photos with a face-parsing model and writes the files <see cref="SegmentEmit"/> lists.
+/// A photo that cannot be read or parsed is reported on stderr and skipped; the exit code is then 1.</summary>
+internal static class SegmentCommand
+{
+    public static Command Create()
+    {
+        var inputs = new Argument<string[]>("inputs") { Description = "Photos, folders of photos, or globs such as photos/*.jpg.", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("--output", "-o") { Description = "Folder for the outputs (created if missing).", Required = true };
+        var model = new Option<string>("--model") { Description = "Model file or registered name.", DefaultValueFactory = _ => "default" };
+        var size = new Option<int?>("--size") { Description = "Network input size (default: the model's training size)." };
+        var outSize = new Option<string>("--out-size") { Description = "Label map size: original, N (N×N) or WxH.", DefaultValueFactory = _ => "original" };
+        var emit = new Option<string>("--emit") { Description = "Comma-separated outputs: labels, overlay, masks, logits.", DefaultValueFactory = _ => "labels,overlay" };
+        var faceBoxes = new Option<string[]>("--face-box") { Description = "x,y,w,h of a face (repeatable): parse only the faces, grown by the default margin." };
+        var command = new Command("segment", "Label every pixel of face photos (skin, eyes, hair, ...) and write label maps, overlays, masks or logits.")
+        {
+            inputs, output, model, size, outSize, emit, faceBoxes,
+        };
+        command.SetAction(result =>
+        {
+            var kinds = SegmentOutputs.ParseEmit(result.GetValue(emit)!);
+            var labelSize = SegmentOutputs.ParseOutSize(result.GetValue(outSize)!);
+            var boxes = (result.GetValue(faceBoxes) ?? []).Select(FaceBox.Parse).ToList();
+            if (boxes.Count > 0 && labelSize is not null) throw new ArgumentException("--face-box labels the photo at its own size; leave --out-size at original");
+            var (files, problems) = SegmentInputs.Expand(result.GetValue(inputs)!);
+            string folder = Directory.CreateDirectory(result.GetValue(output)!).FullName;
+            var parser = FaceParser.Load(result.GetValue(model)!, new FaceParserOptions { InputSize = result.GetValue(size), KeepLogits = kinds.HasFlag(SegmentEmit.Logits) });
+            foreach (string problem in problems) Console.Error.WriteLine($"faceparse: error: {problem}");
+            var stems = SegmentInputs.Stems(files);
+            var clock = Stopwatch.StartNew();
+            var failures = Process(files, i =>
+            {
+                var photo = ImageCodec.Load(files[i]).Image;
+                var labels = boxes.Count > 0 ? parser.ParseFaces(photo, boxes) : parser.Parse(photo, labelSize);
+                SegmentOutputs.Write(folder, stems[i], photo, labels, kinds);
+            });
+            int done = files.Count - failures;
+            Console.WriteLine($"segmented {done} of {files.Count} image(s) in {clock.Elapsed.TotalSeconds:F2} s" +
+                $"{(done > 0 ? $" ({clock.Elapsed.TotalMilliseconds / done:F0} ms per image)" : "")} with {parser.Model.Name} -> {folder}" +
+                $"{(failures + problems.Count > 0 ? $"; {failures + problems.Count} failed" : "")}");
+            return failures + problems.Count > 0 ? 1 : 0;
+        });
+        return command;
+    }
+
+    // Runs segment(i) for every file with a progress display on stderr; returns how many failed (each reported on stderr).
+    private static int Process(IReadOnlyList<string> files, Action<int> segment)
+    {
+        var errors = new List<string>();
+        bool rich = files.Count > 1 && !Console.IsErrorRedirected;
+        if (rich)
+        {
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            console.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .Start(context =>
+                {
+                    var task = context.AddTask("segmenting", maxValue: files.Count);
+                    for (int i = 0; i < files.Count; i++)
+                    {
+                        task.Description = Markup.Escape(Path.GetFileName(files[i]));
+                        if (TryRun(segment, i, files[i]) is { } error) errors.Add(error);
+                        task.Increment(1);
+                    }
+                });
+            foreach (string error in errors) Console.Error.WriteLine(error);
+            return errors.Count;
+        }
+        for (int i = 0; i < files.Count; i++)
+        {
+            if (files.Count > 1) Console.Error.WriteLine($"segment: [{i + 1}/{files.Count}] {files[i]}");
+            if (TryRun(segment, i, files[i]) is not { } error) continue;
+            errors.Add(error);
+            Console.Error.WriteLine(error);
+        }
+        return errors.Count;
+    }
+
+    // null on success, else the line that reports the failure
+    private static string? TryRun(Action<int> segment, int index, string file)
+    {
+        try
+        {
+            segment(index);
+            return null;
+        }
+        catch (Exception e) when (e is ImageFormatException or IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException)
+        {
+            string message = e.Message.StartsWith(file, StringComparison.Ordinal) ? e.Message : $"{file}: {e.Message}";
+            return $"faceparse: error: {message} (skipped)";
+        }
+    }
+}
