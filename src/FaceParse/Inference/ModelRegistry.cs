@@ -86,14 +86,12 @@ public static class ModelRegistry
             $"Available names: {available}. Pass a .safetensors path, or set {EnvironmentVariable} to a folder of models.";
     }
 
-    // The models/ folder beside the nearest FaceParse.slnx above the base directory, if any.
+    // The models/ folder beside the nearest FaceParse.slnx above the base directory (listed even while missing), if any.
     private static string? CheckoutModelsFolder()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            if (!File.Exists(Path.Combine(dir.FullName, "FaceParse.slnx"))) continue;
-            string models = Path.Combine(dir.FullName, "models");
-            return Directory.Exists(models) ? models : null;
+            if (File.Exists(Path.Combine(dir.FullName, "FaceParse.slnx"))) return Path.Combine(dir.FullName, "models");
         }
         return null;
     }
