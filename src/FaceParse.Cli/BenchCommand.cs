@@ -11,6 +11,7 @@ internal static class BenchCommand
         // Targets (kernels, imaging, model) register here.
         command.Subcommands.Add(BenchKernelsCommand.Create());
         command.Subcommands.Add(BenchImagingCommand.Create());
+        command.Subcommands.Add(BenchModelCommand.Create());
         return command;
     }
 }

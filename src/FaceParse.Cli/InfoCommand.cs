@@ -1,19 +1,22 @@
 using System.CommandLine;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using FaceParse.Inference;
 using FaceParse.Tensors.Runtime;
 
 namespace FaceParse.Cli;
 
-/// <summary>`faceparse info`: version, SIMD level, threads.</summary>
+/// <summary>`faceparse info`: version, SIMD level, threads; with `--model M`, what that model file holds instead.</summary>
 internal static class InfoCommand
 {
     public static Command Create()
     {
         var json = new Option<bool>("--json") { Description = "Print JSON instead of text." };
-        var command = new Command("info", "Show version, detected SIMD level and thread count.") { json };
+        var model = new Option<string>("--model") { Description = "Describe a model (file or registered name) instead of the engine." };
+        var command = new Command("info", "Show version, detected SIMD level and thread count, or a model's description.") { json, model };
         command.SetAction(result =>
         {
+            if (result.GetValue(model) is { } reference) return ModelInfo.Print(reference, result.GetValue(json));
             string version = typeof(InfoCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown";
             var info = new SortedDictionary<string, object>
             {

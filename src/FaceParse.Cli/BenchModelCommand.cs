@@ -1,0 +1,48 @@
+using System.CommandLine;
+using System.Text.Json;
+using FaceParse.Inference;
+
+namespace FaceParse.Cli;
+
+/// <summary>`faceparse bench model [--model M] [--size N] [--out-size N] [--repeats R] [--train-steps S] [--threads T] [--json]`:
+/// latency, images/s, peak memory and training throughput of a model. Measuring lives in <see cref="ModelBenchmark"/>.</summary>
+internal static class BenchModelCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Model file or registered name.", DefaultValueFactory = _ => "default" };
+        var size = new Option<int?>("--size") { Description = "Input side (default: the model's training size)." };
+        var outSize = new Option<int?>("--out-size") { Description = "Output side the logits are decoded at (default: --size)." };
+        var repeats = new Option<int>("--repeats") { Description = "Timed inference runs; the median is reported.", DefaultValueFactory = _ => 10 };
+        var trainSteps = new Option<int>("--train-steps") { Description = "Timed training steps (batch 4, 4096 queries per image); 0 skips.", DefaultValueFactory = _ => 3 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
+        var command = new Command("model", "Inference latency (median), images/s, peak working set and training images/s of a model.")
+        {
+            model, size, outSize, repeats, trainSteps, json,
+        };
+        command.SetAction(result =>
+        {
+            var segmentation = ModelRegistry.Load(result.GetValue(model)!);
+            int side = result.GetValue(size) ?? segmentation.InputSize;
+            var options = new ModelBenchmarkOptions(side, result.GetValue(outSize) ?? side, result.GetValue(repeats)) { TrainSteps = result.GetValue(trainSteps) };
+            var outcome = ModelBenchmark.Run(segmentation, options);
+            if (result.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(ToJson(outcome)));
+            else
+                foreach (var (key, value) in ToJson(outcome)) Console.WriteLine($"{key,-20} {value?.ToString() ?? "-"}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Dictionary<string, object?> ToJson(ModelBenchmarkResult r) => new()
+    {
+        ["model"] = r.Model,
+        ["size"] = r.Size,
+        ["out_size"] = r.OutSize,
+        ["threads"] = r.Threads,
+        ["median_ms"] = Math.Round(r.MedianMs, 3),
+        ["images_per_s"] = Math.Round(r.ImagesPerSecond, 2),
+        ["peak_working_set_mb"] = Math.Round(r.PeakWorkingSetMb, 1),
+        ["train_images_per_s"] = r.TrainImagesPerSecond is { } t ? Math.Round(t, 2) : null,
+    };
+}

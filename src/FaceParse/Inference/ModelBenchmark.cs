@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using FaceParse.Models.FpLiif;
+using FaceParse.Nn.Optimizers;
+using FaceParse.Tensors;
+using FaceParse.Tensors.Runtime;
+using FaceParse.Training;
+
+namespace FaceParse.Inference;
+
+/// <summary>What <see cref="ModelBenchmark.Run"/> measures.</summary>
+/// <param name="Size">Square input side fed to the network.</param>
+/// <param name="OutSize">Square output side the logits are decoded at.</param>
+/// <param name="Repeats">Timed inference runs (the median is reported).</param>
+public sealed record ModelBenchmarkOptions(int Size, int OutSize, int Repeats = 10)
+{
+    /// <summary>Untimed inference runs first (JIT, pools, caches).</summary>
+    public int Warmup { get; init; } = 2;
+
+    /// <summary>Timed training steps, after one untimed step; 0 skips the training figure.</summary>
+    public int TrainSteps { get; init; } = 3;
+
+    public int TrainBatch { get; init; } = 4;
+
+    /// <summary>Query pixels per image in a training step (LIIF trains on a random subset of pixels).</summary>
+    public int TrainQueries { get; init; } = 4096;
+
+    internal void Validate()
+    {
+        if (Size is < 8 or > 4096 || OutSize is < 1 or > 8192) throw new ArgumentOutOfRangeException(nameof(Size), $"Sizes must be 8..4096 (input) and 1..8192 (output), got {Size} and {OutSize}.");
+        if (Repeats < 1 || Warmup < 0 || TrainSteps < 0 || TrainBatch < 1 || TrainQueries < 1)
+            throw new ArgumentOutOfRangeException(nameof(Repeats), "Repeats, batch and queries must be ≥ 1; warm-up and training steps ≥ 0.");
+    }
+}
+
+/// <summary>Speed of one model on this machine.</summary>
+/// <param name="MedianMs">Median wall time of one inference: Forward of one [1, 3, Size, Size] image decoded at
+/// OutSize × OutSize, plus the arg-max (no gradient recording, buffers pooled by a TensorScope).</param>
+/// <param name="ImagesPerSecond">1000 / <paramref name="MedianMs"/>.</param>
+/// <param name="PeakWorkingSetMb">The process's peak working set after the runs (MiB; includes the runtime and the model).</param>
+/// <param name="TrainImagesPerSecond">Images per second of training steps (Encode + Query + loss + backward + AdamW) on random
+/// data; null when no training steps were asked for.</param>
+public sealed record ModelBenchmarkResult(string Model, int Size, int OutSize, int Threads, double MedianMs, double ImagesPerSecond,
+    double PeakWorkingSetMb, double? TrainImagesPerSecond);
+
+/// <summary>Measures inference latency, memory and training throughput of a <see cref="SegmentationModel"/>.</summary>
+/// <remarks>The training steps update a copy of the weights, so the model passed in is left unchanged.</remarks>
+public static class ModelBenchmark
+{
+    public static ModelBenchmarkResult Run(SegmentationModel model, ModelBenchmarkOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        double median = InferenceMedianMs(model, options);
+        double? training = options.TrainSteps > 0 ? TrainImagesPerSecond(model, options) : null;
+        using var process = Process.GetCurrentProcess();
+        process.Refresh();
+        return new ModelBenchmarkResult(model.Name, options.Size, options.OutSize, Parallelism.Threads, median, 1000.0 / median,
+            process.PeakWorkingSet64 / (1024.0 * 1024.0), training);
+    }
+
+    private static double InferenceMedianMs(SegmentationModel model, ModelBenchmarkOptions options)
+    {
+        var input = Tensor.Uniform(new Random(1), 0f, 1f, 1, 3, options.Size, options.Size);
+        using var noGrad = GradMode.NoGrad();
+        var times = new double[options.Repeats];
+        for (int i = -options.Warmup; i < options.Repeats; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            using (new TensorScope()) model.Forward(input, options.OutSize, options.OutSize).ArgMax(1);
+            if (i >= 0) times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        Array.Sort(times);
+        int n = times.Length;
+        return n % 2 == 1 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
+    }
+
+    private static double TrainImagesPerSecond(SegmentationModel model, ModelBenchmarkOptions options)
+    {
+        var copy = SegmentationModel.Create(model.Description, model.Module.StateDict().ToDictionary(p => p.Key, p => p.Value.Clone()));
+        var network = copy.Module as FpLiif ?? throw new NotSupportedException($"Training speed is measured for fp-liif models, not '{model.Description.Architecture}'.");
+        var optimizer = new AdamW([new ParamGroup(network.NamedParameters())], lr: 1e-4);
+        var loss = new FpLiifLoss();
+        var rng = new Xoshiro256(7);
+        var random = new Random(7);
+        int n = options.TrainBatch, size = options.Size, classes = model.Labels.Count;
+        var images = Tensor.Uniform(random, 0f, 1f, n, 3, size, size);
+        var labelData = new int[n * size * size];
+        for (int i = 0; i < labelData.Length; i++) labelData[i] = random.Next(classes);
+        var labels = new IntTensor(labelData, n, size, size);
+        long start = 0;
+        for (int step = -1; step < options.TrainSteps; step++)
+        {
+            if (step == 0) start = Stopwatch.GetTimestamp();
+            var sample = QueryPixelSampler.Sample(labels, options.TrainQueries, rng);
+            var (z, g) = network.Encode(images);
+            loss.Compute(network.Query(z, g, sample.Coordinates, (size, size)), sample.Labels).Backward();
+            optimizer.Step();
+            optimizer.ZeroGrad();
+        }
+        return n * options.TrainSteps / Stopwatch.GetElapsedTime(start).TotalSeconds;
+    }
+}

@@ -1,0 +1,62 @@
+using System.Text.Json;
+using FaceParse.Tests.Inference;
+
+namespace FaceParse.Cli.Tests;
+
+/// <summary>`bench model` and `info --model` on a tiny model saved to a temporary folder.</summary>
+[Collection("cli")]
+public sealed class ModelCommandsTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("faceparse-modelcmd-").FullName;
+    private readonly string _model;
+
+    public ModelCommandsTests() => _model = TinyModels.Save(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void BenchModelJsonHasTheSchemaAndPositiveFigures()
+    {
+        var (exit, stdout, stderr) = CliHarness.Run("bench", "model", "--model", _model, "--size", "32", "--out-size", "48",
+            "--repeats", "3", "--threads", "1", "--json");
+        Assert.True(exit == 0, stderr);
+        var root = JsonDocument.Parse(stdout).RootElement;
+        string[] keys = ["model", "size", "out_size", "threads", "median_ms", "images_per_s", "peak_working_set_mb", "train_images_per_s"];
+        Assert.Equal(keys, root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("tiny-5", root.GetProperty("model").GetString());
+        Assert.Equal(32, root.GetProperty("size").GetInt32());
+        Assert.Equal(48, root.GetProperty("out_size").GetInt32());
+        Assert.Equal(1, root.GetProperty("threads").GetInt32());
+        foreach (string key in keys[4..])
+        {
+            double value = root.GetProperty(key).GetDouble();
+            Assert.True(double.IsFinite(value) && value > 0, $"{key} = {value}");
+        }
+        Assert.Equal(1000 / root.GetProperty("median_ms").GetDouble(), root.GetProperty("images_per_s").GetDouble(), 0.05 * root.GetProperty("images_per_s").GetDouble());
+    }
+
+    [Fact]
+    public void InfoModelJsonDescribesTheModel()
+    {
+        var (exit, stdout, stderr) = CliHarness.Run("info", "--model", _model, "--json");
+        Assert.True(exit == 0, stderr);
+        var root = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal("tiny-5", root.GetProperty("name").GetString());
+        Assert.Equal("fp-liif", root.GetProperty("architecture").GetString());
+        Assert.Equal("lapa", root.GetProperty("labels").GetString());
+        Assert.Equal(TinyModels.InputSize, root.GetProperty("input_size").GetInt32());
+        Assert.Equal(TinyModels.Create().ParameterCount, root.GetProperty("parameters").GetInt64());
+        Assert.Equal(11, root.GetProperty("classes").GetArrayLength());
+        Assert.Equal("background", root.GetProperty("classes")[0].GetString());
+        Assert.Equal("tiny test model", root.GetProperty("notes").GetString());
+
+        (exit, stdout, _) = CliHarness.Run("info", "--model", _model);
+        Assert.Equal(0, exit);
+        Assert.Contains("tiny-5", stdout);
+        Assert.Contains("0 background", stdout);
+
+        (exit, _, stderr) = CliHarness.Run("info", "--model", "no-such-model");
+        Assert.Equal(1, exit);
+        Assert.Contains("Available names", stderr);
+    }
+}
