@@ -11,8 +11,8 @@ internal static class TrainCommand
     public const int ExitNonFinite = 2;
     public const int ExitInterrupted = 130;
 
-    /// <summary>Interval of plain progress lines when stderr is not a terminal (tests shorten it).</summary>
-    internal static TimeSpan PlainInterval { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>Default interval of plain progress lines when stderr is not a terminal.</summary>
+    private static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(30);
 
     public static Command Create()
     {
@@ -36,9 +36,13 @@ internal static class TrainCommand
         var valLimit = new Option<int?>("--val-limit") { Description = "Validate on the first N images only." };
         var workers = Int("--workers", "Background batch loaders.", defaults.Workers);
         var noAugment = new Option<bool>("--no-augment") { Description = "Plain resize instead of random augmentation." };
+        var interval = new Option<double>("--progress-interval")
+        {
+            Description = "Seconds between plain progress lines when stderr is not a terminal.", DefaultValueFactory = _ => PlainInterval.TotalSeconds,
+        };
         var command = new Command("train", "Train an FP-LIIF face-parsing model (Ctrl+C stops gracefully; --resume continues).")
         {
-            model, splitTrain, splitVal, size, epochs, output, resume, seed, batch, lr, weightDecay, schedule, clip, queries, valEvery, valLimit, workers, noAugment,
+            model, splitTrain, splitVal, size, epochs, output, resume, seed, batch, lr, weightDecay, schedule, clip, queries, valEvery, valLimit, workers, noAugment, interval,
         };
         data.AddTo(command);
         command.SetAction(result =>
@@ -54,14 +58,14 @@ internal static class TrainCommand
                 Workers = result.GetValue(workers), Augment = result.GetValue(noAugment) ? AugmentOptions.None : new AugmentOptions(),
                 CommandLine = "faceparse " + string.Join(' ', result.Tokens.Select(t => t.Value.Contains(' ') ? $"\"{t.Value}\"" : t.Value)),
             };
-            return Run(options);
+            return Run(options, TimeSpan.FromSeconds(Math.Max(0, result.GetValue(interval))));
         });
         return command;
     }
 
-    private static int Run(TrainOptions options)
+    private static int Run(TrainOptions options, TimeSpan plainInterval)
     {
-        var display = new TrainProgressDisplay(Console.Error, TrainProgressDisplay.CanRenderLive(), PlainInterval);
+        var display = new TrainProgressDisplay(Console.Error, TrainProgressDisplay.CanRenderLive(), plainInterval);
         using var stop = new StopSignal(display.Line);
         try
         {

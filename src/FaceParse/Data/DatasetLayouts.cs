@@ -12,7 +12,8 @@ public static class DatasetLayouts
     /// <param name="root">Dataset root.</param>
     /// <param name="labels">Label set of the masks: used by the folder layout; the other layouts have their own and it must
     /// name that one (so a model is never trained or scored against a misread table).</param>
-    /// <param name="split">Folder layout: a split file (null = every sample). Other layouts: a split name (train, val, test;
+    /// <param name="split">Folder layout: a split file (null = every sample); a relative path is taken relative to the current
+    /// directory when such a file exists there, else relative to the root. Other layouts: a split name (train, val, test;
     /// celebamask-hq also all); null = <paramref name="defaultSplit"/>.</param>
     /// <param name="defaultSplit">"train" or "val"; Helen has no val split and uses test.</param>
     /// <exception cref="DatasetLayoutException">The layout does not fit the folder, or the label set does not fit the layout.</exception>
@@ -22,7 +23,7 @@ public static class DatasetLayouts
         if (!Directory.Exists(root)) throw new DatasetLayoutException($"Dataset folder {root} does not exist.", root);
         FaceParsingDataset dataset = layout switch
         {
-            "folder" => FolderDataset.Open(root, labels, split),
+            "folder" => FolderDataset.Open(root, labels, ResolveSplitFile(split)),
             "celebamask-hq" => CelebAMaskHqDataset.Open(root, ParseCelebASplit(split ?? defaultSplit, root)),
             "lapa" => LaPaDataset.Open(root, split ?? defaultSplit),
             "helen" => HelenDataset.Open(root, split ?? (defaultSplit == "val" ? "test" : defaultSplit)),
@@ -33,6 +34,9 @@ public static class DatasetLayouts
                 $"pass --labels {dataset.Labels.Name}.", root);
         return dataset;
     }
+
+    private static string? ResolveSplitFile(string? split) =>
+        split is not null && !Path.IsPathRooted(split) && File.Exists(split) ? Path.GetFullPath(split) : split;
 
     private static CelebAMaskHqSplit ParseCelebASplit(string split, string root) => split switch
     {

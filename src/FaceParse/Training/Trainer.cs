@@ -18,7 +18,8 @@ namespace FaceParse.Training;
 /// loss → NaN guard → backward → clip → lr from the schedule at the global step → optimiser step. Per epoch: validation when due
 /// (mean F1 via <see cref="Evaluator"/>), best checkpoint and <c>model.safetensors</c> on improvement, metrics row, last checkpoint.</para>
 /// <para>Cancellation stops after the current step; the last checkpoint then holds the completed epochs only, so an interrupted
-/// epoch (and one interrupted during its validation) restarts from its beginning on resume. Resuming restores weights, optimiser,
+/// epoch (and one interrupted during its validation) restarts from its beginning on resume; resuming a run that never completed
+/// an epoch starts it afresh. Resuming restores weights, optimiser,
 /// RNG, step and best metric, so a resumed run computes what the uninterrupted one would have.</para>
 /// <para>A non-finite loss (or gradient norm) throws <see cref="NonFiniteLossException"/> before the optimiser step; the checkpoints
 /// of the completed epochs are kept.</para>
@@ -70,7 +71,12 @@ public sealed class Trainer
         int startEpoch = 0;
         long globalStep = 0;
         double? best = null;
-        if (o.Resume)
+        if (o.Resume && !File.Exists(store.LastPath))
+        {
+            log.TruncateAfter(0);
+            _log($"{runDir.Path} has no checkpoint yet (no epoch was completed): starting from the beginning.");
+        }
+        else if (o.Resume)
         {
             var checkpoint = store.LoadForResume(o.Model, labels, config);
             rng = checkpoint.Restore(model.Module, optimizer);
