@@ -25,8 +25,8 @@ public static class DatasetLayouts
         {
             "folder" => FolderDataset.Open(root, labels, ResolveSplitFile(split)),
             "celebamask-hq" => CelebAMaskHqDataset.Open(root, ParseCelebASplit(split ?? defaultSplit, root)),
-            "lapa" => LaPaDataset.Open(root, split ?? defaultSplit),
-            "helen" => HelenDataset.Open(root, split ?? (defaultSplit == "val" ? "test" : defaultSplit)),
+            "lapa" => LaPaDataset.Open(root, SplitName(split ?? defaultSplit, ["train", "val", "test"], "LaPa", root)),
+            "helen" => HelenDataset.Open(root, SplitName(split ?? (defaultSplit == "val" ? "test" : defaultSplit), ["train", "test"], "Helen", root)),
             _ => throw new ArgumentException($"Unknown dataset layout '{layout}'; use one of {string.Join(", ", Names)}."),
         };
         if (dataset.Labels.Name != labels.Name)
@@ -37,6 +37,9 @@ public static class DatasetLayouts
 
     private static string? ResolveSplitFile(string? split) =>
         split is not null && !Path.IsPathRooted(split) && File.Exists(split) ? Path.GetFullPath(split) : split;
+
+    private static string SplitName(string split, string[] allowed, string layout, string root) => allowed.Contains(split) ? split
+        : throw new DatasetLayoutException($"{layout} split must be {string.Join(", ", allowed)}, got '{split}' (split files are for the folder layout).", root);
 
     private static CelebAMaskHqSplit ParseCelebASplit(string split, string root) => split switch
     {

@@ -18,7 +18,8 @@ namespace FaceParse.Training;
 /// loss → NaN guard → backward → clip → lr from the schedule at the global step → optimiser step. Per epoch: validation when due
 /// (mean F1 via <see cref="Evaluator"/>), best checkpoint and <c>model.safetensors</c> on improvement, metrics row, last checkpoint.</para>
 /// <para>Cancellation stops after the current step; the last checkpoint then holds the completed epochs only, so an interrupted
-/// epoch (and one interrupted during its validation) restarts from its beginning on resume; resuming a run that never completed
+/// epoch restarts from its beginning on resume. A stop requested after an epoch's last step skips (or abandons) that epoch's
+/// validation but saves the epoch (its metrics row has no validation scores); resuming a run that never completed
 /// an epoch starts it afresh. Resuming restores weights, optimiser,
 /// RNG, step and best metric, so a resumed run computes what the uninterrupted one would have.</para>
 /// <para>A non-finite loss (or gradient norm) throws <see cref="NonFiniteLossException"/> before the optimiser step; the checkpoints
@@ -108,7 +109,10 @@ public sealed class Trainer
             if (completed && val is not null && IsValidationEpoch(epoch))
             {
                 try { report = Evaluator.Evaluate(model, val, o.EvalSize, o.ValLimit, cancellationToken: cancellationToken); }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { completed = false; }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    _log($"Stop requested: skipping the validation of epoch {epoch + 1}; its training is saved.");
+                }
             }
             if (!completed)
             {
@@ -135,6 +139,11 @@ public sealed class Trainer
             }
             log.Append(new EpochMetrics(epoch + 1, globalStep, trainLoss, report?.MeanF1, report?.MeanIoU, lr, clock.Elapsed.TotalSeconds, imagesPerSecond));
             store.SaveLast(CheckpointInfo.Create(o.Model, epoch + 1, globalStep, best, rng, config, labels), model.Module, optimizer);
+            if (cancellationToken.IsCancellationRequested && epoch + 1 < o.Epochs)
+            {
+                _log($"Stopped after epoch {epoch + 1}; the last checkpoint holds it.");
+                return new TrainResult(epoch + 1, globalStep, best, true, modelPath);
+            }
         }
         if (val is null)
         {
@@ -178,7 +187,8 @@ public sealed class Trainer
                     optimizer.ZeroGrad();
                 }
                 globalStep++;
-                _progress?.Report(meter.Record(value, batch.Count, globalStep, lr));
+                var report = meter.Record(value, batch.Count, globalStep, lr); // always: the meter also counts the epoch's steps
+                _progress?.Report(report);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
