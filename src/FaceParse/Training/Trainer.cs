@@ -193,7 +193,7 @@ public sealed class Trainer
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return false;
+            return meter.Step == meter.StepsPerEpoch; // the loader may notice the stop only after handing out the last batch
         }
         finally
         {
