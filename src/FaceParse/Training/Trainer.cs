@@ -59,8 +59,8 @@ public sealed class Trainer
             BatchSize = o.BatchSize, Workers = o.Workers, Seed = (ulong)o.Seed, Normalization = Normalization.Unit,
         });
         _log($"Checking {train.Count} training samples{(val is null ? "" : $" and {val.Count} validation samples")} ...");
-        loader.Validate();
-        val?.Validate(CodecImageDecoder.Instance, maxDegreeOfParallelism: o.Workers).ThrowIfInvalid();
+        loader.Validate(decodeMasks: true); // every mask value checked against the label set before the first step
+        val?.Validate(CodecImageDecoder.Instance, decodeMasks: true, maxDegreeOfParallelism: o.Workers).ThrowIfInvalid();
 
         var model = SegmentationModel.CreateNew(o.Model, labels, o.Size, o.Seed);
         var fpLiif = (FpLiif)model.Module;

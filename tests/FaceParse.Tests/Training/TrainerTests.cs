@@ -94,7 +94,7 @@ public sealed class TrainerTests : IDisposable
         var options = Options("labels", epochs: 1) with { Labels = "lapa" }; // celebamask-hq ids 13 (hair) exceed LaPa's 0..10
         var e = Assert.ThrowsAny<DatasetException>(() => new Trainer(options).Run(TestContext.Current.CancellationToken));
         Assert.Contains("13", e.Message);
-        Assert.False(File.Exists(Path.Combine(options.Out, CheckpointStore.LastFileName)));
+        Assert.False(File.Exists(Path.Combine(options.Out, RunDirectory.OptionsFileName))); // train.json comes after validation
     }
 
     [Fact]
