@@ -13,6 +13,8 @@ public static class CliApp
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(ImageCommand.Create());
         root.Subcommands.Add(SegmentCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
         return root;
     }
 

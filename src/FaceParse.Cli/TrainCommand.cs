@@ -1,0 +1,95 @@
+using System.CommandLine;
+using FaceParse.Training;
+
+namespace FaceParse.Cli;
+
+/// <summary>`faceparse train`: trains an FP-LIIF model into a run directory (see <see cref="Trainer"/>).</summary>
+/// <remarks>Exit codes: 0 done, 1 invalid options/data/checkpoint, 2 non-finite loss (last good checkpoint kept),
+/// 130 stopped by Ctrl+C/SIGTERM (resume with --resume; the interrupted epoch restarts).</remarks>
+internal static class TrainCommand
+{
+    public const int ExitNonFinite = 2;
+    public const int ExitInterrupted = 130;
+
+    /// <summary>Default interval of plain progress lines when stderr is not a terminal.</summary>
+    private static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(30);
+
+    public static Command Create()
+    {
+        var defaults = new TrainOptions();
+        var data = new DataOptions();
+        var model = new Option<string>("--model") { Description = "Model configuration: fp-liif, fp-liif-small, fp-liif-tiny.", DefaultValueFactory = _ => defaults.Model };
+        var splitTrain = new Option<string?>("--split-train") { Description = "Training split: a split file (folder layout) or split name." };
+        var splitVal = new Option<string?>("--split-val") { Description = "Validation split: a split file (folder layout; none = no validation) or split name." };
+        var size = Int("--size", "Square training/input size.", defaults.Size);
+        var epochs = new Option<int>("--epochs") { Description = "Total epochs of the run (may be raised on --resume).", Required = true };
+        var output = new Option<string>("--out") { Description = "Run directory (checkpoints, metrics, model.safetensors).", Required = true };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from last.safetensors." };
+        var seed = Int("--seed", "Run seed (initialisation, shuffle, augmentation, query pixels).", defaults.Seed);
+        var batch = Int("--batch-size", "Images per step.", defaults.BatchSize);
+        var lr = new Option<double>("--lr") { Description = "AdamW base learning rate.", DefaultValueFactory = _ => defaults.Lr };
+        var weightDecay = new Option<double>("--weight-decay") { Description = "AdamW weight decay (weights only).", DefaultValueFactory = _ => defaults.WeightDecay };
+        var schedule = new Option<LrScheduleKind>("--schedule") { Description = "cosine (warm-up + cosine) or multistep.", DefaultValueFactory = _ => defaults.Schedule };
+        var clip = new Option<double>("--clip-norm") { Description = "Gradient norm clip (0 = off).", DefaultValueFactory = _ => defaults.ClipNorm };
+        var queries = Int("--queries", "Query pixels per image per step.", defaults.QueriesPerImage);
+        var valEvery = Int("--val-every", "Validate every K epochs (the last epoch always).", defaults.ValEvery);
+        var valLimit = new Option<int?>("--val-limit") { Description = "Validate on the first N images only." };
+        var workers = Int("--workers", "Background batch loaders.", defaults.Workers);
+        var noAugment = new Option<bool>("--no-augment") { Description = "Plain resize instead of random augmentation." };
+        var interval = new Option<double>("--progress-interval")
+        {
+            Description = "Seconds between plain progress lines when stderr is not a terminal.", DefaultValueFactory = _ => PlainInterval.TotalSeconds,
+        };
+        var command = new Command("train", "Train an FP-LIIF face-parsing model (Ctrl+C stops gracefully; --resume continues).")
+        {
+            model, splitTrain, splitVal, size, epochs, output, resume, seed, batch, lr, weightDecay, schedule, clip, queries, valEvery, valLimit, workers, noAugment, interval,
+        };
+        data.AddTo(command);
+        command.SetAction(result =>
+        {
+            var options = new TrainOptions
+            {
+                Model = result.GetValue(model)!, Data = result.GetValue(data.Data)!, Layout = result.GetValue(data.Layout)!,
+                Labels = data.LabelsOf(result), SplitTrain = result.GetValue(splitTrain), SplitVal = result.GetValue(splitVal),
+                Size = result.GetValue(size), Epochs = result.GetValue(epochs), Out = result.GetValue(output)!, Resume = result.GetValue(resume),
+                Seed = result.GetValue(seed), BatchSize = result.GetValue(batch), Lr = result.GetValue(lr), WeightDecay = result.GetValue(weightDecay),
+                Schedule = result.GetValue(schedule), ClipNorm = result.GetValue(clip), QueriesPerImage = result.GetValue(queries),
+                ValEvery = result.GetValue(valEvery), EvalSize = data.EvalSizeOf(result), ValLimit = result.GetValue(valLimit),
+                Workers = result.GetValue(workers), Augment = result.GetValue(noAugment) ? AugmentOptions.None : new AugmentOptions(),
+                CommandLine = "faceparse " + string.Join(' ', result.Tokens.Select(t => t.Value.Contains(' ') ? $"\"{t.Value}\"" : t.Value)),
+            };
+            return Run(options, TimeSpan.FromSeconds(Math.Max(0, result.GetValue(interval))));
+        });
+        return command;
+    }
+
+    private static int Run(TrainOptions options, TimeSpan plainInterval)
+    {
+        var display = new TrainProgressDisplay(Console.Error, TrainProgressDisplay.CanRenderLive(), plainInterval);
+        using var stop = new StopSignal(display.Line);
+        try
+        {
+            var result = display.Run((progress, line) => new Trainer(options, progress, line).Run(stop.Token));
+            string best = result.BestMetric is { } b ? $", best val mean F1 {b:F4}" : "";
+            if (result.Cancelled)
+            {
+                display.Line($"Stopped: {result.EpochsCompleted} epoch(s) saved in {options.Out}{best}. Continue with the same command plus --resume.");
+                return ExitInterrupted;
+            }
+            display.Line($"Done: {result.EpochsCompleted} epoch(s){best}; model: {result.ModelPath ?? "(none)"}.");
+            return 0;
+        }
+        catch (NonFiniteLossException e)
+        {
+            Console.Error.WriteLine($"faceparse: error: {e.Message}");
+            return ExitNonFinite;
+        }
+        catch (Exception e) when (DataOptions.Report(e) is { } code)
+        {
+            return code;
+        }
+    }
+
+    private static Option<int> Int(string name, string description, int defaultValue) =>
+        new(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+}

@@ -1,0 +1,137 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace FaceParse.Training;
+
+/// <summary>Learning-rate schedule of a training run (per optimiser step).</summary>
+public enum LrScheduleKind
+{
+    /// <summary>Linear warm-up (<see cref="TrainOptions.WarmupEpochs"/>) then cosine annealing to 1 % of the base rate at the
+    /// end of the run.</summary>
+    Cosine,
+    /// <summary>Linear warm-up, then the rate times <see cref="TrainOptions.Gamma"/> at each milestone epoch (SegFace style).</summary>
+    MultiStep,
+}
+
+/// <summary>Everything a <see cref="Trainer"/> run needs. Defaults are for training fp-liif-small from scratch.</summary>
+/// <remarks>
+/// <para>Optimiser defaults (our choice; FP-LIIF's recipe is not published for this set-up): AdamW, lr 1e-3 — the usual Adam rate
+/// for a small conv net trained from scratch without batch normalisation, kept safe by the warm-up — weight decay 1e-4 on weights
+/// only (biases and other rank ≤ 1 tensors get none), gradient norm clipped to 1.0 (a guard against rare spikes of the Dice term;
+/// 0 turns clipping off).</para>
+/// <para><see cref="ConfigJson"/> holds what must match when a run is resumed; <see cref="Epochs"/>, <see cref="Workers"/>,
+/// <see cref="ValEvery"/>, <see cref="EvalSize"/>, <see cref="ValLimit"/> and the paths are not in it, so a run can be extended or
+/// moved. Extending <see cref="Epochs"/> stretches the schedule (cosine length and default milestones follow the new total).</para>
+/// </remarks>
+public sealed record TrainOptions
+{
+    /// <summary>Model configuration name: fp-liif, fp-liif-small or fp-liif-tiny.</summary>
+    public string Model { get; init; } = "fp-liif-small";
+    /// <summary>Dataset root folder.</summary>
+    public string Data { get; init; } = "";
+    /// <summary>Dataset layout: folder, celebamask-hq, lapa or helen.</summary>
+    public string Layout { get; init; } = "folder";
+    /// <summary>Label set of the masks (folder layout); the other layouts fix their own and this must name it.</summary>
+    public string Labels { get; init; } = "celebamask-hq";
+    /// <summary>Training split: a split file (folder layout; null = every sample) or a split name (train/val/test).</summary>
+    public string? SplitTrain { get; init; }
+    /// <summary>Validation split, as <see cref="SplitTrain"/>; for the folder layout null means no validation.</summary>
+    public string? SplitVal { get; init; }
+    /// <summary>Square training (and model input) size.</summary>
+    public int Size { get; init; } = 256;
+    public int Epochs { get; init; } = 30;
+    public int BatchSize { get; init; } = 8;
+    /// <summary>Query pixels per image per step (LIIF-style sparse decoding).</summary>
+    public int QueriesPerImage { get; init; } = 4096;
+    public double Lr { get; init; } = 1e-3;
+    public double WeightDecay { get; init; } = 1e-4;
+    public LrScheduleKind Schedule { get; init; } = LrScheduleKind.Cosine;
+    /// <summary>Warm-up length in epochs (at most a quarter of the run is used; 0 = none).</summary>
+    public double WarmupEpochs { get; init; } = 1;
+    /// <summary>Multi-step milestones in epochs; null = 60 % and 85 % of <see cref="Epochs"/>.</summary>
+    public IReadOnlyList<int>? Milestones { get; init; }
+    /// <summary>Multi-step decay factor.</summary>
+    public double Gamma { get; init; } = 0.1;
+    /// <summary>Maximum gradient L2 norm; 0 disables clipping.</summary>
+    public double ClipNorm { get; init; } = 1.0;
+    public float CeWeight { get; init; } = 0.5f;
+    public float DiceWeight { get; init; } = 0.5f;
+    /// <summary>Validate every this many epochs (the last epoch is always validated); 0 = only at the end.</summary>
+    public int ValEvery { get; init; } = 1;
+    /// <summary>Square evaluation side; null = each mask's own resolution.</summary>
+    public int? EvalSize { get; init; } = 512;
+    /// <summary>Validate on at most this many images (the first ones of the split).</summary>
+    public int? ValLimit { get; init; }
+    public int Seed { get; init; }
+    /// <summary>Background batch loaders.</summary>
+    public int Workers { get; init; } = 2;
+    /// <summary>Run directory (checkpoints, metrics, model file).</summary>
+    public string Out { get; init; } = "";
+    /// <summary>Continue the run in <see cref="Out"/> from its last checkpoint.</summary>
+    public bool Resume { get; init; }
+    public AugmentOptions Augment { get; init; } = new();
+    /// <summary>The command that started the run, for train.json and the model notes.</summary>
+    public string? CommandLine { get; init; }
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    /// <summary>The settings a resumed run must share with the checkpoint (see the remarks).</summary>
+    public string ConfigJson()
+    {
+        var config = new JsonObject
+        {
+            ["model"] = Model,
+            ["labels"] = Labels,
+            ["size"] = Size,
+            ["batch_size"] = BatchSize,
+            ["queries_per_image"] = QueriesPerImage,
+            ["ce_weight"] = CeWeight,
+            ["dice_weight"] = DiceWeight,
+            ["lr"] = Lr,
+            ["weight_decay"] = WeightDecay,
+            ["schedule"] = JsonSerializer.SerializeToNode(Schedule, Json),
+            ["warmup_epochs"] = WarmupEpochs,
+            ["milestones"] = Milestones is null ? null : new JsonArray([.. Milestones.Select(m => (JsonNode?)m)]),
+            ["gamma"] = Gamma,
+            ["clip_norm"] = ClipNorm,
+            ["seed"] = Seed,
+            ["augment"] = JsonSerializer.SerializeToNode(Augment, Json),
+        };
+        return config.ToJsonString();
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
+    public void Validate()
+    {
+        static void Require(bool ok, string what)
+        {
+            if (!ok) throw new ArgumentException($"Invalid training option: {what}.");
+        }
+        Require(!string.IsNullOrWhiteSpace(Data), "--data is required");
+        Require(!string.IsNullOrWhiteSpace(Out), "--out is required");
+        Require(Size is >= 8 and <= 4096, $"size must be in [8, 4096], got {Size}");
+        Require(Epochs >= 1, $"epochs must be at least 1, got {Epochs}");
+        Require(BatchSize >= 1, $"batch size must be at least 1, got {BatchSize}");
+        Require(QueriesPerImage >= 1, $"queries per image must be at least 1, got {QueriesPerImage}");
+        Require(Lr > 0 && double.IsFinite(Lr), $"lr must be positive, got {Lr}");
+        Require(WeightDecay >= 0, $"weight decay must be ≥ 0, got {WeightDecay}");
+        Require(WarmupEpochs >= 0, $"warm-up epochs must be ≥ 0, got {WarmupEpochs}");
+        Require(Gamma > 0, $"gamma must be positive, got {Gamma}");
+        Require(ClipNorm >= 0, $"clip norm must be ≥ 0, got {ClipNorm}");
+        Require(CeWeight >= 0 && DiceWeight >= 0 && CeWeight + DiceWeight > 0, $"loss weights must be ≥ 0 and not both 0, got {CeWeight}/{DiceWeight}");
+        Require(ValEvery >= 0, $"val-every must be ≥ 0, got {ValEvery}");
+        Require(EvalSize is null or >= 1, $"eval size must be positive, got {EvalSize}");
+        Require(ValLimit is null or >= 1, $"val limit must be positive, got {ValLimit}");
+        Require(Workers >= 1, $"workers must be at least 1, got {Workers}");
+        Augment.Validate();
+    }
+
+    /// <summary>train.json: the full options and the command line.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+}
