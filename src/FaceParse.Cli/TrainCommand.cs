@@ -35,6 +35,7 @@ internal static class TrainCommand
         var valEvery = Int("--val-every", "Validate every K epochs (the last epoch always).", defaults.ValEvery);
         var valLimit = new Option<int?>("--val-limit") { Description = "Validate on the first N images only." };
         var workers = Int("--workers", "Background batch loaders.", defaults.Workers);
+        var classWeights = new Option<string?>("--class-weights") { Description = "Cross-entropy weight per class, comma-separated in label-set order (default: all 1)." };
         var noAugment = new Option<bool>("--no-augment") { Description = "Plain resize instead of random augmentation." };
         var interval = new Option<double>("--progress-interval")
         {
@@ -42,7 +43,7 @@ internal static class TrainCommand
         };
         var command = new Command("train", "Train an FP-LIIF face-parsing model (Ctrl+C stops gracefully; --resume continues).")
         {
-            model, splitTrain, splitVal, size, epochs, output, resume, seed, batch, lr, weightDecay, schedule, clip, queries, valEvery, valLimit, workers, noAugment, interval,
+            model, splitTrain, splitVal, size, epochs, output, resume, seed, batch, lr, weightDecay, schedule, clip, queries, valEvery, valLimit, workers, classWeights, noAugment, interval,
         };
         data.AddTo(command);
         command.SetAction(result =>
@@ -55,13 +56,17 @@ internal static class TrainCommand
                 Seed = result.GetValue(seed), BatchSize = result.GetValue(batch), Lr = result.GetValue(lr), WeightDecay = result.GetValue(weightDecay),
                 Schedule = result.GetValue(schedule), ClipNorm = result.GetValue(clip), QueriesPerImage = result.GetValue(queries),
                 ValEvery = result.GetValue(valEvery), EvalSize = data.EvalSizeOf(result), ValLimit = result.GetValue(valLimit),
-                Workers = result.GetValue(workers), Augment = result.GetValue(noAugment) ? AugmentOptions.None : new AugmentOptions(),
+                Workers = result.GetValue(workers), ClassWeights = ParseWeights(result.GetValue(classWeights)), Augment = result.GetValue(noAugment) ? AugmentOptions.None : new AugmentOptions(),
                 CommandLine = "faceparse " + string.Join(' ', result.Tokens.Select(t => t.Value.Contains(' ') ? $"\"{t.Value}\"" : t.Value)),
             };
             return Run(options, TimeSpan.FromSeconds(Math.Max(0, result.GetValue(interval))));
         });
         return command;
     }
+
+    private static float[]? ParseWeights(string? text) => text is null ? null :
+        text.Split(',', StringSplitOptions.TrimEntries).Select(v => float.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out float w)
+            ? w : throw new ArgumentException($"--class-weights: '{v}' is not a number.")).ToArray();
 
     private static int Run(TrainOptions options, TimeSpan plainInterval)
     {

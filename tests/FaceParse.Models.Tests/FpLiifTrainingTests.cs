@@ -89,6 +89,25 @@ public sealed class FpLiifTrainingTests(ITestOutputHelper output)
         Assert.True(float.IsFinite(dice) && dice > 0f);
     }
 
+    [Fact]
+    public void ClassWeightsWeightTheCrossEntropyTermLikeTorch()
+    {
+        var logits = Tensor.Uniform(new Random(2), -2f, 2f, 1, 3, 4); // [N=1, Q=3, K=4]
+        var labels = new IntTensor([2, 0, 255], 1, 3);
+        var weights = Tensor.FromArray([1f, 1f, 3f, 1f], 4);
+        float weighted = new FpLiifLoss { CeWeight = 1f, DiceWeight = 0f, ClassWeights = weights }.Compute(logits, labels).ToScalar();
+        // torch: Σ w[y]·(−log p_y) / Σ w[y] over the counted pixels (here pixels 0 and 1; pixel 2 is ignored).
+        double Nll(int q, int y)
+        {
+            double max = double.NegativeInfinity, sum = 0;
+            for (int k = 0; k < 4; k++) max = Math.Max(max, logits[0, q, k]);
+            for (int k = 0; k < 4; k++) sum += Math.Exp(logits[0, q, k] - max);
+            return -(logits[0, q, y] - max - Math.Log(sum));
+        }
+        double expected = (3 * Nll(0, 2) + 1 * Nll(1, 0)) / (3 + 1);
+        Assert.Equal(expected, weighted, 5);
+    }
+
     /// <summary>fp-liif-tiny (4 classes) on two 32×32 images, 256 random query pixels per image per step, AdamW:
     /// pixel accuracy of the full 32×32 fast-path prediction must pass 0.9 within 300 steps.</summary>
     [Fact]

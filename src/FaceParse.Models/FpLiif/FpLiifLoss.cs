@@ -15,6 +15,10 @@ public sealed record FpLiifLoss
     /// <summary>Label excluded from both terms (255, the usual "unlabelled" value).</summary>
     public int IgnoreIndex { get; init; } = 255;
 
+    /// <summary>Optional per-class cross-entropy weights [K] (torch's <c>weight</c>: the mean divides by the summed weights
+    /// of the counted pixels); the Dice term stays unweighted. Null = all 1.</summary>
+    public Tensor? ClassWeights { get; init; }
+
     /// <summary>The combined scalar loss.</summary>
     // logits [N, Q, K], labels [N, Q] → []
     public Tensor Compute(Tensor logits, IntTensor labels)
@@ -23,7 +27,7 @@ public sealed record FpLiifLoss
         ArgumentNullException.ThrowIfNull(labels);
         if (logits.Rank != 3) throw new ArgumentException($"FP-LIIF loss: logits {Shapes.Format(logits.Shape)} must be [N, Q, K].");
         var channelFirst = logits.Permute(0, 2, 1); // [N, K, Q]
-        var ce = Tensor.CrossEntropy(channelFirst, labels, ignoreIndex: IgnoreIndex);
+        var ce = Tensor.CrossEntropy(channelFirst, labels, ClassWeights, ignoreIndex: IgnoreIndex);
         var dice = Tensor.DiceLoss(channelFirst, labels, ignoreIndex: IgnoreIndex);
         return ce.Mul(CeWeight).Add(dice.Mul(DiceWeight));
     }

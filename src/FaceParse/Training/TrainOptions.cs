@@ -57,6 +57,8 @@ public sealed record TrainOptions
     public double ClipNorm { get; init; } = 1.0;
     public float CeWeight { get; init; } = 0.5f;
     public float DiceWeight { get; init; } = 0.5f;
+    /// <summary>Optional cross-entropy weight per class of the label set (e.g. higher for rare accessories); null = all 1.</summary>
+    public IReadOnlyList<float>? ClassWeights { get; init; }
     /// <summary>Validate every this many epochs (the last epoch is always validated); 0 = only at the end.</summary>
     public int ValEvery { get; init; } = 1;
     /// <summary>Square evaluation side; null = each mask's own resolution.</summary>
@@ -103,6 +105,8 @@ public sealed record TrainOptions
             ["seed"] = Seed,
             ["augment"] = JsonSerializer.SerializeToNode(Augment, Json),
         };
+        // Only present when set, so runs started before the option existed still resume.
+        if (ClassWeights is not null) config["class_weights"] = new JsonArray([.. ClassWeights.Select(w => (JsonNode?)w)]);
         return config.ToJsonString();
     }
 
@@ -125,6 +129,7 @@ public sealed record TrainOptions
         Require(Gamma > 0, $"gamma must be positive, got {Gamma}");
         Require(ClipNorm >= 0, $"clip norm must be ≥ 0, got {ClipNorm}");
         Require(CeWeight >= 0 && DiceWeight >= 0 && CeWeight + DiceWeight > 0, $"loss weights must be ≥ 0 and not both 0, got {CeWeight}/{DiceWeight}");
+        Require(ClassWeights is null || ClassWeights.All(w => w >= 0 && float.IsFinite(w)) && ClassWeights.Any(w => w > 0), "class weights must be finite, ≥ 0 and not all 0");
         Require(ValEvery >= 0, $"val-every must be ≥ 0, got {ValEvery}");
         Require(EvalSize is null or >= 1, $"eval size must be positive, got {EvalSize}");
         Require(ValLimit is null or >= 1, $"val limit must be positive, got {ValLimit}");

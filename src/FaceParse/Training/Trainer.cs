@@ -95,7 +95,13 @@ public sealed class Trainer
 
         int steps = loader.BatchesPerEpoch;
         var schedule = TrainingSchedule.Create(o, o.Epochs, steps);
-        var loss = new FpLiifLoss { CeWeight = o.CeWeight, DiceWeight = o.DiceWeight };
+        if (o.ClassWeights is { } cw && cw.Count != labels.Count)
+            throw new ArgumentException($"--class-weights has {cw.Count} values; label set '{labels.Name}' has {labels.Count} classes.");
+        var loss = new FpLiifLoss
+        {
+            CeWeight = o.CeWeight, DiceWeight = o.DiceWeight,
+            ClassWeights = o.ClassWeights is null ? null : Tensor.FromArray([.. o.ClassWeights], o.ClassWeights.Count),
+        };
         var meter = new ProgressMeter(o.Epochs);
         _log($"Training {model.Name} ({model.ParameterCount:N0} parameters) for epochs {startEpoch + 1}..{o.Epochs}, {steps} steps of {o.BatchSize} images each.");
         for (int epoch = startEpoch; epoch < o.Epochs; epoch++)

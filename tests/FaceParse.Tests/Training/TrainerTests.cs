@@ -147,6 +147,16 @@ public sealed class TrainerTests : IDisposable
         Assert.NotEqual(a.ConfigJson(), (a with { Augment = new AugmentOptions() }).ConfigJson());
     }
 
+    [Fact]
+    public void ClassWeightsOfTheWrongLengthFailBeforeTraining()
+    {
+        var options = Options("weights", epochs: 1) with { ClassWeights = [1f, 2f] };
+        var e = Assert.Throws<ArgumentException>(() => new Trainer(options).Run(TestContext.Current.CancellationToken));
+        Assert.Contains("class-weights", e.Message);
+        Assert.NotEqual(options.ConfigJson(), (options with { ClassWeights = null }).ConfigJson());
+        Assert.DoesNotContain("class_weights", (options with { ClassWeights = null }).ConfigJson());
+    }
+
     private sealed class Collect(List<TrainingProgress> into, Action<TrainingProgress>? also = null) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value)
