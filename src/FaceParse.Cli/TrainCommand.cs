@@ -25,6 +25,7 @@ internal static class TrainCommand
         var epochs = new Option<int>("--epochs") { Description = "Total epochs of the run (may be raised on --resume).", Required = true };
         var output = new Option<string>("--out") { Description = "Run directory (checkpoints, metrics, model.safetensors).", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from last.safetensors." };
+        var init = new Option<string?>("--init") { Description = "Fine-tune: start from this model's weights (name or .safetensors path; same --model and labels)." };
         var seed = Int("--seed", "Run seed (initialisation, shuffle, augmentation, query pixels).", defaults.Seed);
         var batch = Int("--batch-size", "Images per step.", defaults.BatchSize);
         var lr = new Option<double>("--lr") { Description = "AdamW base learning rate.", DefaultValueFactory = _ => defaults.Lr };
@@ -43,7 +44,7 @@ internal static class TrainCommand
         };
         var command = new Command("train", "Train an FP-LIIF face-parsing model (Ctrl+C stops gracefully; --resume continues).")
         {
-            model, splitTrain, splitVal, size, epochs, output, resume, seed, batch, lr, weightDecay, schedule, clip, queries, valEvery, valLimit, workers, classWeights, noAugment, interval,
+            model, splitTrain, splitVal, size, epochs, output, resume, init, seed, batch, lr, weightDecay, schedule, clip, queries, valEvery, valLimit, workers, classWeights, noAugment, interval,
         };
         data.AddTo(command);
         command.SetAction(result =>
@@ -53,6 +54,7 @@ internal static class TrainCommand
                 Model = result.GetValue(model)!, Data = result.GetValue(data.Data)!, Layout = result.GetValue(data.Layout)!,
                 Labels = data.LabelsOf(result), SplitTrain = result.GetValue(splitTrain), SplitVal = result.GetValue(splitVal),
                 Size = result.GetValue(size), Epochs = result.GetValue(epochs), Out = result.GetValue(output)!, Resume = result.GetValue(resume),
+                Init = result.GetValue(init),
                 Seed = result.GetValue(seed), BatchSize = result.GetValue(batch), Lr = result.GetValue(lr), WeightDecay = result.GetValue(weightDecay),
                 Schedule = result.GetValue(schedule), ClipNorm = result.GetValue(clip), QueriesPerImage = result.GetValue(queries),
                 ValEvery = result.GetValue(valEvery), EvalSize = data.EvalSizeOf(result), ValLimit = result.GetValue(valLimit),

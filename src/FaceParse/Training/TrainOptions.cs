@@ -72,6 +72,9 @@ public sealed record TrainOptions
     public string Out { get; init; } = "";
     /// <summary>Continue the run in <see cref="Out"/> from its last checkpoint.</summary>
     public bool Resume { get; init; }
+    /// <summary>Fine-tuning: start from the weights of this model (registry name or file; same configuration and label set) instead of a seeded
+    /// initialisation; the optimiser, schedule and epoch count start fresh. Ignored once the run has a checkpoint to resume.</summary>
+    public string? Init { get; init; }
     public AugmentOptions Augment { get; init; } = new();
     /// <summary>The command that started the run, for train.json and the model notes.</summary>
     public string? CommandLine { get; init; }

@@ -54,6 +54,7 @@ public sealed class Trainer
 
         var train = DatasetLayouts.Open(o.Layout, o.Data, labels, o.SplitTrain, "train");
         var val = o.Layout == "folder" && o.SplitVal is null ? null : DatasetLayouts.Open(o.Layout, o.Data, labels, o.SplitVal, "val");
+        var store = new CheckpointStore(runDir.Path);
         var loader = new DataLoader(train, CodecImageDecoder.Instance, new Augmenter(labels, o.Augment, o.Size, o.Size), new DataLoaderOptions
         {
             BatchSize = o.BatchSize, Workers = o.Workers, Seed = (ulong)o.Seed, Normalization = Normalization.Unit,
@@ -63,21 +64,22 @@ public sealed class Trainer
         val?.Validate(CodecImageDecoder.Instance, decodeMasks: true, maxDegreeOfParallelism: o.Workers).ThrowIfInvalid();
 
         var model = SegmentationModel.CreateNew(o.Model, labels, o.Size, o.Seed);
+        bool resuming = o.Resume && File.Exists(store.LastPath);
+        if (o.Init is not null && !resuming) InitialiseFrom(model, o.Init);
         var fpLiif = (FpLiif)model.Module;
         var optimizer = new AdamW(ParamGroup.DecayAndNoDecay(model.Module), lr: o.Lr, weightDecay: o.WeightDecay);
-        var store = new CheckpointStore(runDir.Path);
         var log = new TrainingLog(runDir.Path);
         string config = o.ConfigJson();
         var rng = new Xoshiro256((ulong)o.Seed ^ 0x7A17_0000_0000_0003UL);
         int startEpoch = 0;
         long globalStep = 0;
         double? best = null;
-        if (o.Resume && !File.Exists(store.LastPath))
+        if (o.Resume && !resuming)
         {
             log.TruncateAfter(0);
             _log($"{runDir.Path} has no checkpoint yet (no epoch was completed): starting from the beginning.");
         }
-        else if (o.Resume)
+        else if (resuming)
         {
             var checkpoint = store.LoadForResume(o.Model, labels, config);
             rng = checkpoint.Restore(model.Module, optimizer);
@@ -206,6 +208,17 @@ public sealed class Trainer
             optimizer.ZeroGrad();
         }
         return meter.Step == meter.StepsPerEpoch;
+    }
+
+    // Fine-tuning start: the init model must be the same configuration with the same label set, so every tensor fits.
+    private void InitialiseFrom(SegmentationModel model, string path)
+    {
+        var init = ModelRegistry.Load(path);
+        if (init.Description.ConfigJson != model.Description.ConfigJson || init.Labels.Name != model.Labels.Name)
+            throw new ArgumentException($"--init {path}: model '{init.Name}' ({init.Description.ConfigJson}, labels {init.Labels.Name}) " +
+                $"is not a {_options.Model} model with labels {model.Labels.Name} ({model.Description.ConfigJson}).");
+        model.Module.LoadStateDict(init.Module.StateDict());
+        _log($"Initialised the weights from {path} ({init.Name}).");
     }
 
     private bool IsValidationEpoch(int epoch) =>

@@ -157,6 +157,40 @@ public sealed class TrainerTests : IDisposable
         Assert.DoesNotContain("class_weights", (options with { ClassWeights = null }).ConfigJson());
     }
 
+    [Fact]
+    public void InitStartsFromTheGivenModelsWeights()
+    {
+        var source = new Trainer(Options("source", epochs: 2)).Run(TestContext.Current.CancellationToken);
+        // A learning rate of 1e-30 leaves every weight where it started, so the checkpoint shows the starting point.
+        var tuned = Options("tuned", epochs: 1) with { Init = source.ModelPath, Lr = 1e-30, Seed = 9 };
+        var lines = new List<string>();
+        new Trainer(tuned, log: lines.Add).Run(TestContext.Current.CancellationToken);
+        var fresh = Options("fresh", epochs: 1) with { Lr = 1e-30, Seed = 9 };
+        new Trainer(fresh).Run(TestContext.Current.CancellationToken);
+
+        var start = FaceParse.Inference.SegmentationModel.Load(source.ModelPath!).Module.StateDict();
+        var a = SafeTensors.Load(Path.Combine(tuned.Out, CheckpointStore.LastFileName)).Tensors;
+        var b = SafeTensors.Load(Path.Combine(fresh.Out, CheckpointStore.LastFileName)).Tensors;
+        Assert.Contains(lines, l => l.StartsWith("Initialised the weights from", StringComparison.Ordinal));
+        foreach (var (key, t) in start)
+        {
+            var expected = t.ToArray();
+            Assert.Equal(expected, a["model." + key].ToArray());
+            Assert.NotEqual(expected, b["model." + key].ToArray());
+        }
+    }
+
+    [Fact]
+    public void InitFromAnotherConfigurationFailsBeforeTraining()
+    {
+        var options = Options("init-mismatch", epochs: 1);
+        string other = Path.Combine(_data.Root, "small.safetensors");
+        FaceParse.Inference.SegmentationModel.CreateNew("fp-liif-small", LabelSets.CelebAMaskHq, 32, seed: 1).Save(other);
+        var e = Assert.Throws<ArgumentException>(() => new Trainer(options with { Init = other }).Run(TestContext.Current.CancellationToken));
+        Assert.Contains("--init", e.Message);
+        Assert.False(File.Exists(Path.Combine(options.Out, CheckpointStore.LastFileName)));
+    }
+
     private sealed class Collect(List<TrainingProgress> into, Action<TrainingProgress>? also = null) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value)
