@@ -21,7 +21,7 @@ public static partial class Conv2d
     private static unsafe void Depthwise<TOps, TVec>(float* x, float* w, float* bias, float* residual, Conv2dGeometry g, Epilogue epilogue, float* y)
         where TOps : IVecOps<TVec> where TVec : struct
     {
-        var layout = new PaddedLayout(g);
+        var layout = new PaddedLayout(g, interleaved: false);
         int taps = g.KernelHeight * g.KernelWidth;
         int* offsets = Workspace.GetInts(Workspace.Slot.Offsets, taps);
         for (int ky = 0; ky < g.KernelHeight; ky++)

@@ -64,7 +64,7 @@ public static partial class Conv2d
         int mr = TOps.Rows, nr = 2 * TOps.Width;
         int cinG = g.InChannelsPerGroup, coutG = g.OutChannelsPerGroup, taps = g.KernelHeight * g.KernelWidth, k = cinG * taps;
         int blocks = (coutG + mr - 1) / mr, ho = g.OutHeight, wo = g.OutWidth;
-        var layout = new PaddedLayout(g);
+        var layout = new PaddedLayout(g, interleaved: true);
         float* xp = layout.Fill(x);
 
         float* wp = Workspace.Get(Workspace.Slot.Weights, (long)g.Groups * blocks * k * mr);
@@ -98,7 +98,7 @@ public static partial class Conv2d
                 for (int row = row0; row < end; row++)
                 {
                     int oy = row % ho, grp = row / ho % g.Groups, n = row / ho / g.Groups;
-                    float* bRow = (float*)px + ((long)n * g.InChannels + grp * cinG) * layout.ChannelStride + layout.RowOffset(oy);
+                    float* bRow = (float*)px + layout.PlaneOffset(n, grp * cinG) + layout.RowOffset(oy);
                     int co0 = grp * coutG + cb * mr;
                     for (int ox = 0; ox < wo; ox += nr)
                     {
