@@ -58,6 +58,8 @@ public static partial class Conv2d
 
     // Implicit GEMM per output row: tile = MR output channels × 2 vectors of output columns; the "B panel" is read straight
     // from the padded, phase-split input through a per-tap offset table, the weights are packed [group][block][K][MR].
+    // Work item = one band of output rows of one image: its padded input rows (all channels) are filled into this thread's
+    // buffer just before use, then each weight panel (L1) sweeps every tile of the band while the band sits in L2.
     private static unsafe void Direct<TOps, TVec>(float* x, float* w, float* bias, float* residual, Conv2dGeometry g, Epilogue epilogue, float* y)
         where TOps : IVecOps<TVec> where TVec : struct
     {
@@ -65,8 +67,54 @@ public static partial class Conv2d
         int cinG = g.InChannelsPerGroup, coutG = g.OutChannelsPerGroup, taps = g.KernelHeight * g.KernelWidth, k = cinG * taps;
         int blocks = (coutG + mr - 1) / mr, ho = g.OutHeight, wo = g.OutWidth;
         var layout = new PaddedLayout(g, interleaved: true);
-        float* xp = layout.Fill(x);
+        float* wp = PackDirectWeights(w, g, mr, blocks, k);
+        int* offsets = Workspace.GetInts(Workspace.Slot.Offsets, k);
+        for (int ci = 0; ci < cinG; ci++)
+            for (int ky = 0; ky < g.KernelHeight; ky++)
+                for (int kx = 0; kx < g.KernelWidth; kx++)
+                    offsets[(ci * g.KernelHeight + ky) * g.KernelWidth + kx] = checked((int)layout.TapOffset(ci, ky, kx));
 
+        int band = BandHeight(g, layout, parallel: g.Macs >= (1 << 18));
+        int bandsPerImage = (ho + band - 1) / band, items = g.Batch * bandsPerImage;
+        nint px = (nint)x, pw = (nint)wp, pb = (nint)bias, pr = (nint)residual, py = (nint)y, po = (nint)offsets;
+        Action<int> item = i =>
+        {
+            long plane = (long)ho * wo;
+            int n = i / bandsPerImage, oy0 = i % bandsPerImage * band, oy1 = Math.Min(ho, oy0 + band);
+            int rows = layout.BandRows(oy1 - oy0);
+            float* xb = Workspace.Get(Workspace.Slot.Input, rows * layout.RowStride + layout.Tail);
+            layout.FillRows((float*)px + (long)n * g.InChannels * g.InHeight * g.InWidth, oy0 * g.StrideHeight, rows, xb);
+            for (int grp = 0; grp < g.Groups; grp++)
+                for (int cb = 0; cb < blocks; cb++)
+                {
+                    int co0 = grp * coutG + cb * mr;
+                    float* panel = (float*)pw + ((long)grp * blocks + cb) * k * mr;
+                    for (int oy = oy0; oy < oy1; oy++)
+                    {
+                        float* bRow = xb + grp * cinG * layout.ChannelStride + layout.RowOffset(oy - oy0);
+                        for (int ox = 0; ox < wo; ox += nr)
+                        {
+                            long yo = ((long)n * g.OutChannels + co0) * plane + (long)oy * wo + ox;
+                            var o = new TileOut
+                            {
+                                C = (float*)py + yo, Ldc = (nint)plane,
+                                Bias = pb == 0 ? null : (float*)pb + co0,
+                                Residual = pr == 0 ? null : (float*)pr + yo, Ldr = (nint)plane,
+                                Act = epilogue, Final = true,
+                            };
+                            MicroKernel.TileClipped<TOps, TVec>(panel, bRow + ox, (int*)po, k, Math.Min(mr, coutG - cb * mr), Math.Min(nr, wo - ox), o);
+                        }
+                    }
+                }
+        };
+        if (g.Macs < (1 << 18)) for (int i = 0; i < items; i++) item(i);
+        else Parallelism.For(items, item);
+    }
+
+    // w[Cout,Cin/g,Kh,Kw] -> [group][block][K][MR] (rows past Cout/g zero), in this thread's Weights workspace
+    private static unsafe float* PackDirectWeights(float* w, in Conv2dGeometry g, int mr, int blocks, int k)
+    {
+        int coutG = g.OutChannelsPerGroup;
         float* wp = Workspace.Get(Workspace.Slot.Weights, (long)g.Groups * blocks * k * mr);
         for (int grp = 0; grp < g.Groups; grp++)
             for (int cb = 0; cb < blocks; cb++)
@@ -79,43 +127,18 @@ public static partial class Conv2d
                     for (int kk = 0; kk < k; kk++) d[kk * mr + r] = co < coutG ? src[kk] : 0;
                 }
             }
-        int* offsets = Workspace.GetInts(Workspace.Slot.Offsets, k);
-        for (int ci = 0; ci < cinG; ci++)
-            for (int ky = 0; ky < g.KernelHeight; ky++)
-                for (int kx = 0; kx < g.KernelWidth; kx++)
-                    offsets[(ci * g.KernelHeight + ky) * g.KernelWidth + kx] = checked((int)layout.TapOffset(ci, ky, kx));
+        return wp;
+    }
 
-        int rows = g.Batch * g.Groups * ho;
-        // Row groups: one weight panel (L1) serves about four tiles (rowGroup rows × column chunks) whose input stays in L2.
-        int rowGroup = Math.Clamp(4 / ((wo + nr - 1) / nr), 1, 4);
-        int items = (rows + rowGroup - 1) / rowGroup;
-        nint px = (nint)xp, pw = (nint)wp, pb = (nint)bias, pr = (nint)residual, py = (nint)y, po = (nint)offsets;
-        Action<int> item = i =>
-        {
-            long plane = (long)ho * wo;
-            int row0 = i * rowGroup, end = Math.Min(rows, row0 + rowGroup);
-            for (int cb = 0; cb < blocks; cb++)
-                for (int row = row0; row < end; row++)
-                {
-                    int oy = row % ho, grp = row / ho % g.Groups, n = row / ho / g.Groups;
-                    float* bRow = (float*)px + layout.PlaneOffset(n, grp * cinG) + layout.RowOffset(oy);
-                    int co0 = grp * coutG + cb * mr;
-                    for (int ox = 0; ox < wo; ox += nr)
-                    {
-                        long yo = ((long)n * g.OutChannels + co0) * plane + (long)oy * wo + ox;
-                        var o = new TileOut
-                        {
-                            C = (float*)py + yo, Ldc = (nint)plane,
-                            Bias = pb == 0 ? null : (float*)pb + co0,
-                            Residual = pr == 0 ? null : (float*)pr + yo, Ldr = (nint)plane,
-                            Act = epilogue, Final = true,
-                        };
-                        MicroKernel.TileClipped<TOps, TVec>((float*)pw + ((long)grp * blocks + cb) * k * mr, bRow + ox, (int*)po, k,
-                            Math.Min(mr, coutG - cb * mr), Math.Min(nr, wo - ox), o);
-                    }
-                }
-        };
-        if (g.Macs < (1 << 18)) for (int i = 0; i < items; i++) item(i);
-        else Parallelism.For(items, item);
+    // Output rows per work item: the band's padded input (all channels) should stay well inside L2 (≈ 512 KiB of a
+    // core's 2 MiB), and when running in parallel there should be at least ~4 items per thread for balance.
+    private static int BandHeight(in Conv2dGeometry g, in PaddedLayout layout, bool parallel)
+    {
+        long rowBytes = layout.RowStride * sizeof(float);
+        int band = 16;
+        while (band > 1 && layout.BandRows(band) * rowBytes > 512 * 1024) band--;
+        if (parallel)
+            while (band > 1 && (long)g.Batch * ((g.OutHeight + band - 1) / band) < 4L * Parallelism.Threads) band--;
+        return Math.Min(band, g.OutHeight);
     }
 }

@@ -4,8 +4,12 @@ using FaceParse.Tensors.Runtime;
 
 namespace FaceParse.Tensors.Kernels;
 
-/// <summary>One measured kernel: GFLOP/s counts 2·MAC of the direct definition; real GFLOP/s counts what the kernel executed (tile padding included).</summary>
-public sealed record KernelBenchRow(string Kernel, string Shape, int Threads, double Gflops, double FractionOfPeak, double RealGflops);
+/// <summary>One measured kernel: GFLOP/s counts 2·MAC of the direct definition; real GFLOP/s counts what the kernel executed
+/// (tile padding included; for another engine, the same as GFLOP/s). <paramref name="Engine"/>: "faceparse" or the compared runtime.</summary>
+public sealed record KernelBenchRow(string Kernel, string Shape, int Threads, double Gflops, double FractionOfPeak, double RealGflops, string Engine = "faceparse");
+
+/// <summary>Another engine's convolution timed on the same machine: its name and (geometry, threads, quick) → median seconds per call.</summary>
+public sealed record ExternalConv(string Name, Func<Conv2dGeometry, int, bool, double> MedianSeconds);
 
 /// <summary>Times the hot kernels (median of repeated runs after warm-up) against an FMA peak measured in the same run.</summary>
 public static class KernelBenchmark
@@ -15,8 +19,10 @@ public static class KernelBenchmark
         : Case("gemm", $"{M}x{N}x{K}", 2.0 * M * N * K, 2.0 * RoundUp(M, 8) * RoundUp(N, 32) * K);
     private sealed record ConvCase(string Name, Conv2dGeometry G, double Real) : Case(Name, $"{G.InChannels}->{G.OutChannels}@{G.InHeight}x{G.InWidth}", 2.0 * G.Macs, Real);
 
-    /// <summary>Measures every case at each thread count; <paramref name="quick"/> uses small shapes and few repetitions.</summary>
-    public static IReadOnlyList<KernelBenchRow> Run(IReadOnlyList<int> threadCounts, bool quick)
+    /// <summary>Measures every case at each thread count; <paramref name="quick"/> uses small shapes and few repetitions.
+    /// With <paramref name="compare"/>, each convolution row is followed by that engine's row for the same geometry and threads,
+    /// against an FMA peak re-measured right after it.</summary>
+    public static IReadOnlyList<KernelBenchRow> Run(IReadOnlyList<int> threadCounts, bool quick, ExternalConv? compare = null)
     {
         var rows = new List<KernelBenchRow>();
         int saved = Parallelism.Threads;
@@ -32,6 +38,12 @@ public static class KernelBenchmark
                     var (seconds, peakSeconds) = MedianSeconds(KernelRun(c), peak, quick);
                     double gflops = c.Flops / seconds / 1e9;
                     rows.Add(new KernelBenchRow(c.Kernel, c.Shape, threads, gflops, gflops / (peakFlops / peakSeconds / 1e9), c.RealFlops / seconds / 1e9));
+                    if (compare is not null && c is ConvCase conv)
+                    {
+                        double other = c.Flops / compare.MedianSeconds(conv.G, threads, quick) / 1e9;
+                        double peakNow = peakFlops / MedianSeconds(peak, peak, quick).Run / 1e9;
+                        rows.Add(new KernelBenchRow(c.Kernel, c.Shape, threads, other, other / peakNow, other, compare.Name));
+                    }
                 }
             }
         }

@@ -6,15 +6,16 @@ namespace FaceParse.Tensors.Kernels;
 /// Layout of a zero-padded copy of x whose columns are split into stride phases: padded column j·Sw + q of a row goes
 /// to phase q, index j. Then output column ox of kernel tap kx reads index ox + (kx·dilation)/Sw of phase
 /// (kx·dilation) mod Sw, so every tap is a contiguous, output-aligned vector load for any stride.
-/// Planar = [N][C][Sw][Hp][Wq] (one channel's plane is contiguous; the depthwise kernel pads plane by plane).
-/// Interleaved = [N][Hp][C][Sw][Wq] (one padded row of every channel is contiguous): the rows one output row reads from all
-/// channels then form one short contiguous band instead of C scattered planes, so the direct kernel's tile walks through
-/// a few sequential pages (TLB- and prefetch-friendly) rather than one page per channel.
+/// Planar = [C][Sw][Hp][Wq] (one channel's plane is contiguous; the depthwise kernel pads plane by plane).
+/// Interleaved = [rows][C][Sw][Wq] (one padded row of every channel is contiguous): the rows a band of output rows reads
+/// from all channels form one short contiguous block instead of C scattered planes, so the direct kernel's tile walks
+/// through a few sequential pages (TLB- and prefetch-friendly) rather than one page per channel; the direct kernel
+/// fills only such a band per work item, just before use, so the padded copy never leaves L2.
 /// </summary>
 internal readonly struct PaddedLayout
 {
     public readonly int Hp, Wq;
-    public readonly long PhaseStride, ChannelStride, RowStride, ImageStride;
+    public readonly long PhaseStride, ChannelStride, RowStride;
     private readonly Conv2dGeometry _g;
 
     public PaddedLayout(in Conv2dGeometry g, bool interleaved)
@@ -27,19 +28,15 @@ internal readonly struct PaddedLayout
             PhaseStride = Wq;
             ChannelStride = PhaseStride * g.StrideWidth;
             RowStride = ChannelStride * g.InChannels;
-            ImageStride = RowStride * Hp;
         }
         else
         {
             RowStride = Wq;
             PhaseStride = (long)Hp * Wq;
             ChannelStride = PhaseStride * g.StrideWidth;
-            ImageStride = ChannelStride * g.InChannels;
         }
     }
 
-    /// <summary>Floats in the copy of all N·Cin planes plus a zeroed tail that over-long vector reads may touch.</summary>
-    public long Size => ImageStride * _g.Batch + Tail;
     public long Tail => 2 * Wq + 64;
 
     /// <summary>Offset of tap (ci, ky, kx) from the window origin of an output pixel.</summary>
@@ -52,36 +49,29 @@ internal readonly struct PaddedLayout
     /// <summary>Offset of output row oy's window origin within a channel.</summary>
     public long RowOffset(int oy) => (long)oy * _g.StrideHeight * RowStride;
 
-    /// <summary>Offset of channel <paramref name="c"/> of image <paramref name="n"/>.</summary>
-    public long PlaneOffset(int n, int c) => n * ImageStride + c * ChannelStride;
+    /// <summary>Padded rows an output band of <paramref name="outRows"/> rows reads.</summary>
+    public int BandRows(int outRows) => (outRows - 1) * _g.StrideHeight + (_g.KernelHeight - 1) * _g.DilationHeight + 1;
 
-    // x[N,C,H,W] -> dst in this layout, padded and phase-split (Input workspace of the calling thread)
-    public unsafe float* Fill(float* x)
+    /// <summary>Padded rows [r0, r0 + count) of every channel of one image, x[C,H,W] -> dst (row r0 at dst), with the zeroed
+    /// tail after them that over-long vector reads may touch.</summary>
+    public unsafe void FillRows(float* x, int r0, int count, float* dst)
     {
-        float* dst = Workspace.Get(Workspace.Slot.Input, Size);
-        new Span<float>(dst + Size - Tail, (int)Tail).Clear();
-        var self = this;
-        nint px = (nint)x, pd = (nint)dst;
-        int planes = _g.Batch * _g.InChannels;
-        int chunks = planes * _g.InHeight * _g.InWidth < 16384 ? 1 : Math.Min(Parallelism.Threads, planes);
-        Parallelism.For(chunks, t =>
-        {
-            for (int c = planes * t / chunks; c < planes * (t + 1) / chunks; c++)
-                self.FillPlane((float*)px + (long)c * self._g.InHeight * self._g.InWidth, (float*)pd + self.PlaneOffset(c / self._g.InChannels, c % self._g.InChannels));
-        });
-        return dst;
+        long planeSize = (long)_g.InHeight * _g.InWidth;
+        for (int c = 0; c < _g.InChannels; c++) FillPlane(x + c * planeSize, dst + c * ChannelStride, r0, count);
+        new Span<float>(dst + count * RowStride, (int)Tail).Clear();
     }
 
-    // x plane [H, W] -> dst[Sw][Hp][Wq] padded and phase-split, rows RowStride apart
-    public unsafe void FillPlane(float* src, float* dst)
+    // x plane [H, W] -> padded rows [r0, r0 + count) of dst[Sw][rows][Wq], phase-split, rows RowStride apart (row r0 at dst)
+    public unsafe void FillPlane(float* src, float* dst, int r0 = 0, int count = -1)
     {
+        if (count < 0) count = Hp - r0;
         int h = _g.InHeight, w = _g.InWidth, ph = _g.PadHeight, pw = _g.PadWidth, sw = _g.StrideWidth;
         for (int q = 0; q < sw; q++)
         {
             float* phase = dst + q * PhaseStride;
-            for (int r = 0; r < Hp; r++)
+            for (int r = r0; r < r0 + count; r++)
             {
-                float* d = phase + r * RowStride;
+                float* d = phase + (r - r0) * RowStride;
                 int iy = r - ph;
                 if ((uint)iy >= (uint)h)
                 {
