@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using FaceParse.Tensors.Runtime;
 
 namespace FaceParse.Tensors.Kernels;
@@ -9,13 +8,7 @@ public static partial class Conv2d
     // x[N,C,H,W], w[C,1,Kh,Kw] -> y[N,C,Ho,Wo]: depthwise (groups = Cin = Cout), any kernel/stride/dilation
     private static unsafe void Depthwise(float* x, float* w, float* bias, float* residual, in Conv2dGeometry g, Epilogue epilogue, float* y)
     {
-        switch (CpuFeatures.Active)
-        {
-            case SimdLevel.Avx512: Depthwise<Ops512, Vector512<float>>(x, w, bias, residual, g, epilogue, y); break;
-            case SimdLevel.Avx2Fma: Depthwise<Ops256, Vector256<float>>(x, w, bias, residual, g, epilogue, y); break;
-            case SimdLevel.Vector128: Depthwise<Ops128, Vector128<float>>(x, w, bias, residual, g, epilogue, y); break;
-            default: Depthwise<OpsScalar, float>(x, w, bias, residual, g, epilogue, y); break;
-        }
+        SimdDispatch.Run(new ConvCall(x, w, bias, residual, g, epilogue, y, depthwise: true));
     }
 
     private static unsafe void Depthwise<TOps, TVec>(float* x, float* w, float* bias, float* residual, Conv2dGeometry g, Epilogue epilogue, float* y)

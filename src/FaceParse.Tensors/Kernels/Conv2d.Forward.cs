@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using FaceParse.Tensors.Runtime;
 
 namespace FaceParse.Tensors.Kernels;
@@ -47,12 +46,16 @@ public static partial class Conv2d
     // x[N,Cin,H,W], w[Cout,Cin/g,Kh,Kw] -> y[N,Cout,Ho,Wo]: direct convolution, any kernel/stride/dilation/groups
     private static unsafe void Direct(float* x, float* w, float* bias, float* residual, in Conv2dGeometry g, Epilogue epilogue, float* y)
     {
-        switch (CpuFeatures.Active)
+        SimdDispatch.Run(new ConvCall(x, w, bias, residual, g, epilogue, y, depthwise: false));
+    }
+
+    // One convolution call's arguments, run by the direct or the depthwise kernel at the dispatched SIMD level.
+    private readonly unsafe struct ConvCall(float* x, float* w, float* bias, float* residual, Conv2dGeometry g, Epilogue epilogue, float* y, bool depthwise) : IVecKernel
+    {
+        public void Run<TOps, TVec>() where TOps : IVecOps<TVec> where TVec : struct
         {
-            case SimdLevel.Avx512: Direct<Ops512, Vector512<float>>(x, w, bias, residual, g, epilogue, y); break;
-            case SimdLevel.Avx2Fma: Direct<Ops256, Vector256<float>>(x, w, bias, residual, g, epilogue, y); break;
-            case SimdLevel.Vector128: Direct<Ops128, Vector128<float>>(x, w, bias, residual, g, epilogue, y); break;
-            default: Direct<OpsScalar, float>(x, w, bias, residual, g, epilogue, y); break;
+            if (depthwise) Depthwise<TOps, TVec>(x, w, bias, residual, g, epilogue, y);
+            else Direct<TOps, TVec>(x, w, bias, residual, g, epilogue, y);
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using FaceParse.Tensors.Runtime;
 
 namespace FaceParse.Tensors.Kernels;
@@ -64,13 +63,12 @@ public static partial class Gemm
             EpilogueOnly(g);
             return;
         }
-        switch (CpuFeatures.Active)
-        {
-            case SimdLevel.Avx512: Blocked<Ops512, Vector512<float>>(g); break;
-            case SimdLevel.Avx2Fma: Blocked<Ops256, Vector256<float>>(g); break;
-            case SimdLevel.Vector128: Blocked<Ops128, Vector128<float>>(g); break;
-            default: Blocked<OpsScalar, float>(g); break;
-        }
+        SimdDispatch.Run(new BlockedCall(g));
+    }
+
+    private readonly struct BlockedCall(GemmArgs g) : IVecKernel
+    {
+        public void Run<TOps, TVec>() where TOps : IVecOps<TVec> where TVec : struct => Blocked<TOps, TVec>(g);
     }
 
     // K = 0: C = act((accumulate ? C : 0) + bias + residual)
