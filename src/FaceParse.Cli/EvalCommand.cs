@@ -13,7 +13,7 @@ internal static class EvalCommand
     public static Command Create()
     {
         var data = new DataOptions();
-        var model = new Option<string>("--model") { Description = "Model file (.safetensors written by faceparse train).", Required = true };
+        var model = new Option<string>("--model") { Description = "Model: a registered name (default, ...) or a .safetensors file written by faceparse train.", Required = true };
         var split = new Option<string?>("--split") { Description = "Split file (folder layout) or split name (default: every sample / val)." };
         var size = new Option<int?>("--size") { Description = "Resize photos to N×N before the model (default: the model's input size)." };
         var limit = new Option<int?>("--limit") { Description = "Score only the first N images." };
@@ -24,7 +24,7 @@ internal static class EvalCommand
         {
             try
             {
-                var segmentation = SegmentationModel.Load(result.GetValue(model)!);
+                var segmentation = ModelRegistry.Load(result.GetValue(model)!);
                 var labels = LabelSets.Get(data.LabelsOf(result));
                 string layout = result.GetValue(data.Layout)!;
                 var dataset = DatasetLayouts.Open(layout, result.GetValue(data.Data)!, labels, result.GetValue(split), "val");

@@ -78,6 +78,17 @@ public sealed class TrainEvalCommandTests : IDisposable
         Assert.Equal(2, native.RootElement.GetProperty("images").GetInt32());
     }
 
+    [Fact]
+    public void EvalResolvesARegisteredModelName()
+    {
+        var (exit, stdout, stderr) = CliHarness.Run("eval", "--model", "default", "--data", _data.Root, "--split", _data.ValSplit,
+            "--eval-size", "32", "--limit", "1");
+        Assert.True(exit == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        Assert.Equal(ModelRegistry.DefaultModelName, doc.RootElement.GetProperty("model").GetString());
+        Assert.Equal(1, doc.RootElement.GetProperty("images").GetInt32());
+    }
+
     /// <summary>A celebamask-hq model that predicts l_eye (subject's left) everywhere, scored on a LaPa-ordered dataset: every
     /// pixel must count as LaPa right_eye (image right = subject's left), the mapping by class meaning.</summary>
     [Fact]
