@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FaceParse.Tensors.Runtime;
 
 namespace FaceParse.Tensors.Kernels;
@@ -12,13 +13,15 @@ public static partial class Conv2d
             ForwardCore(px, pw, bias.IsEmpty ? null : pb, residual.IsEmpty ? null : pr, g, epilogue, py);
     }
 
-    /// <summary>Picks the kernel for the geometry: depthwise, 1×1 as GEMM, direct register-tiled, or im2col + GEMM.</summary>
+    /// <summary>Picks the kernel for the geometry: depthwise, 1×1 as GEMM, Winograd F(2×2, 3×3), direct register-tiled, or im2col + GEMM.</summary>
     internal static unsafe void ForwardCore(float* x, float* w, float* bias, float* residual, in Conv2dGeometry g, Epilogue epilogue, float* y)
     {
         if (g.Groups == g.InChannels && g.OutChannels == g.InChannels && g.Groups > 1)
             Depthwise(x, w, bias, residual, g, epilogue, y);
         else if (g.KernelHeight == 1 && g.KernelWidth == 1 && g.StrideHeight == 1 && g.StrideWidth == 1 && g.PadHeight == 0 && g.PadWidth == 0)
             GemmPerGroup(x, g.InHeight * g.InWidth, w, bias, residual, g, epilogue, y, im2col: false);
+        else if (UsesWinograd(g))
+            Winograd(x, w, bias, residual, g, epilogue, y);
         else if (UseDirect(g))
             Direct(x, w, bias, residual, g, epilogue, y);
         else
@@ -80,7 +83,7 @@ public static partial class Conv2d
         int band = BandHeight(g, layout, parallel: g.Macs >= (1 << 18));
         int bandsPerImage = (ho + band - 1) / band, items = g.Batch * bandsPerImage;
         nint px = (nint)x, pw = (nint)wp, pb = (nint)bias, pr = (nint)residual, py = (nint)y, po = (nint)offsets;
-        Action<int> item = i =>
+        Action<int> item = [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int i) =>
         {
             long plane = (long)ho * wo;
             int n = i / bandsPerImage, oy0 = i % bandsPerImage * band, oy1 = Math.Min(ho, oy0 + band);

@@ -126,6 +126,7 @@ internal static unsafe class MicroKernel
     }
 
     // Like Tile, for a tile clipped to rows × cols (≤ MR × 2·Width): computes into a stack tile, then merges the valid part.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TileClipped<TOps, TVec>(float* a, float* b, int* bOff, int kc, int rows, int cols, in TileOut o)
         where TOps : IVecOps<TVec> where TVec : struct
     {

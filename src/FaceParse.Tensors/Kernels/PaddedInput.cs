@@ -1,4 +1,6 @@
-using FaceParse.Tensors.Runtime;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace FaceParse.Tensors.Kernels;
 
@@ -62,9 +64,15 @@ internal readonly struct PaddedLayout
     }
 
     // x plane [H, W] -> padded rows [r0, r0 + count) of dst[Sw][rows][Wq], phase-split, rows RowStride apart (row r0 at dst)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public unsafe void FillPlane(float* src, float* dst, int r0 = 0, int count = -1)
     {
         if (count < 0) count = Hp - r0;
+        if (_g.StrideWidth == 2 && Avx512F.IsSupported)
+        {
+            FillPlaneStride2(src, dst, r0, count);
+            return;
+        }
         int h = _g.InHeight, w = _g.InWidth, ph = _g.PadHeight, pw = _g.PadWidth, sw = _g.StrideWidth;
         for (int q = 0; q < sw; q++)
         {
@@ -94,4 +102,36 @@ internal readonly struct PaddedLayout
             }
         }
     }
+
+    // As FillPlane for Sw = 2 on AVX-512: both phases of a row in one pass, 32 padded columns (two vectors) per step.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void FillPlaneStride2(float* src, float* dst, int r0, int count)
+    {
+        int h = _g.InHeight, w = _g.InWidth, ph = _g.PadHeight, pw = _g.PadWidth;
+        var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var odds = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+        for (int r = r0; r < r0 + count; r++)
+        {
+            float* even = dst + (r - r0) * RowStride, odd = even + PhaseStride;
+            int iy = r - ph;
+            if ((uint)iy >= (uint)h)
+            {
+                new Span<float>(even, Wq).Clear();
+                new Span<float>(odd, Wq).Clear();
+                continue;
+            }
+            float* s = src + (long)iy * w;
+            int j = 0;
+            for (; j < Wq && 2 * j < pw; j++) (even[j], odd[j]) = (At(s, 2 * j - pw, w), At(s, 2 * j + 1 - pw, w));
+            for (; j + 16 <= Wq && 2 * j - pw + 32 <= w; j += 16)
+            {
+                Vector512<float> a = Vector512.Load(s + 2 * j - pw), b = Vector512.Load(s + 2 * j - pw + 16);
+                Avx512F.PermuteVar16x32x2(a, evens, b).Store(even + j);
+                Avx512F.PermuteVar16x32x2(a, odds, b).Store(odd + j);
+            }
+            for (; j < Wq; j++) (even[j], odd[j]) = (At(s, 2 * j - pw, w), At(s, 2 * j + 1 - pw, w));
+        }
+    }
+
+    private static unsafe float At(float* row, int i, int width) => (uint)i < (uint)width ? row[i] : 0f;
 }

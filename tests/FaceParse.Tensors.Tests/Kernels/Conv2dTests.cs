@@ -1,3 +1,4 @@
+using FaceParse.Tensors.Runtime;
 using FaceParse.Tensors.Kernels;
 using static FaceParse.Tensors.Tests.Kernels.KernelTestSupport;
 
@@ -6,6 +7,13 @@ namespace FaceParse.Tensors.Tests.Kernels;
 [Collection("kernels-global")]
 public sealed class Conv2dTests
 {
+    internal static readonly Conv2dGeometry[] WinogradGeometries =
+    [
+        new(1, 16, 20, 37, 19, 3, 3, PadHeight: 1, PadWidth: 1),
+        new(2, 24, 9, 40, 16, 3, 3),
+        new(1, 32, 13, 64, 40, 3, 3, PadHeight: 2, PadWidth: 2),
+    ];
+
     /// <summary>Geometries covering every dispatch path: direct (wide rows, with ragged edges), im2col (narrow), 1×1, depthwise, groups, stride, dilation; the last two are big enough to run on two threads.</summary>
     internal static readonly Conv2dGeometry[] Geometries =
     [
@@ -21,7 +29,21 @@ public sealed class Conv2dTests
         new(1, 3, 6, 34, 8, 1, 1, 2, 2),
         new(1, 16, 32, 40, 13, 3, 3, PadHeight: 1, PadWidth: 1),
         new(2, 8, 20, 40, 8, 3, 3, PadHeight: 1, PadWidth: 1, Groups: 8),
+        // Winograd F(2×2, 3×3) on AVX-512: odd output width, Cout not a multiple of 8; odd output height, batch 2; pad 2
+        WinogradGeometries[0], WinogradGeometries[1], WinogradGeometries[2],
     ];
+
+    [Fact]
+    public void WinogradGeometriesTakeTheWinogradPathOnAvx512()
+    {
+        if (CpuFeatures.Detected != SimdLevel.Avx512) Assert.Skip("No AVX-512 on this machine: Winograd is not used.");
+        ForEachConfiguration((level, _) =>
+        {
+            foreach (var g in WinogradGeometries) Assert.Equal(level == SimdLevel.Avx512, Conv2d.UsesWinograd(g));
+            Assert.False(Conv2d.UsesWinograd(WinogradGeometries[0] with { StrideHeight = 2, StrideWidth = 2 }));
+            Assert.False(Conv2d.UsesWinograd(WinogradGeometries[0] with { InChannels = 8 }));
+        });
+    }
 
     [Fact]
     public void ForwardMatchesReferenceOnEveryPathLevelAndThreadCount()
