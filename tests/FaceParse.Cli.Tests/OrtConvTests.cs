@@ -50,7 +50,7 @@ public sealed class OrtConvTests
         Assert.Equal(10, rows.Count); // 2 GEMM rows, then 4 convolutions each followed by ORT's row
         for (int i = 2; i < rows.Count; i += 2)
         {
-            Assert.Equal("faceparse", rows[i].GetProperty("engine").GetString());
+            Assert.False(rows[i].TryGetProperty("engine", out _), "our rows carry no engine field");
             Assert.StartsWith("onnxruntime 1.", rows[i + 1].GetProperty("engine").GetString());
             Assert.Equal(rows[i].GetProperty("shape").GetString(), rows[i + 1].GetProperty("shape").GetString());
             Assert.Equal(rows[i].GetProperty("kernel").GetString(), rows[i + 1].GetProperty("kernel").GetString());
