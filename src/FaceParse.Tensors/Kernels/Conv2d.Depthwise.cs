@@ -87,7 +87,7 @@ public static partial class Conv2d
                     dst[ox + j] = relu && v < 0 ? 0 : v;
                 }
             }
-            if (o.Act > Epilogue.Relu) MicroKernel.ActivateSpan<TOps, TVec>(dst, wo, o.Act);
+            if (o.Act > Epilogue.Relu) MicroKernel.EpilogueSpan<TOps, TVec>(dst, null, wo, 0f, o.Act);
         }
     }
 

@@ -50,9 +50,9 @@ public static partial class Conv2d
             int n = i / bandsPerImage, ty0 = i % bandsPerImage * tileRows, rows = Math.Min(tilesH, ty0 + tileRows) - ty0;
             float* band = Workspace.Get(Workspace.Slot.Input, (2L * rows + 2) * layout.RowStride + layout.Tail);
             layout.FillRows((float*)px + (long)n * cin * g.InHeight * g.InWidth, 2 * ty0, 2 * rows + 2, band);
-            float* v = Workspace.Get(Workspace.Slot.Columns, 16L * cin * tb);
+            float* v = Workspace.Get(Workspace.Slot.WinogradV, 16L * cin * tb);
             WinogradInput(band, layout, cin, rows, tilesWp, tb, v);
-            float* m = Workspace.Get(Workspace.Slot.Flipped, 16L * WinogradMr * tb);
+            float* m = Workspace.Get(Workspace.Slot.WinogradM, 16L * WinogradMr * tb);
             int used = rows * tilesWp;
             for (int cb = 0; cb < blocks; cb++)
             {

@@ -68,7 +68,9 @@ public static partial class Conv2d
                     if (oy + 1 < ho) StoreInterleaved(t10 + t11 + t12, t11 - t12 - t13, lo, hi, plane + (long)(oy + 1) * wo + ox, n, spill);
                 }
             float bias = o.Bias == null ? 0f : o.Bias[r];
-            WinogradEpilogue(plane + (long)y0 * wo, o.Residual == null ? null : o.Residual + r * o.Ldr + (long)y0 * wo, (y1 - y0) * wo, bias, o.Act);
+            if (bias != 0f || o.Residual != null || o.Act != Epilogue.None)
+                MicroKernel.EpilogueSpan<Ops512, Vector512<float>>(plane + (long)y0 * wo, o.Residual == null ? null : o.Residual + r * o.Ldr + (long)y0 * wo,
+                    (y1 - y0) * wo, bias, o.Act);
         }
     }
 
@@ -89,23 +91,6 @@ public static partial class Conv2d
         first.Store(spill);
         second.Store(spill + WinogradGroup);
         new ReadOnlySpan<float>(spill, n).CopyTo(new Span<float>(dst, n));
-    }
-
-    // p[0..count) = act(p + bias + residual)
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void WinogradEpilogue(float* p, float* residual, int count, float bias, Epilogue act)
-    {
-        if (bias == 0f && residual == null && act == Epilogue.None) return;
-        var b = Vector512.Create(bias);
-        int i = 0;
-        for (; i + 16 <= count; i += 16)
-        {
-            var v = Vector512.Load(p + i) + b;
-            if (residual != null) v += Vector512.Load(residual + i);
-            VecActivation.Apply<Ops512, Vector512<float>>(v, act).Store(p + i);
-        }
-        for (; i < count; i++)
-            p[i] = VecActivation.Apply<OpsScalar, float>(p[i] + bias + (residual == null ? 0f : residual[i]), act);
     }
 
     [InlineArray(16)]

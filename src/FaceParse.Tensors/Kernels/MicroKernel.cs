@@ -78,16 +78,22 @@ internal static unsafe class MicroKernel
     // Activations that call out (exp) run over the stored tile while it is in L1, so the accumulators never spill.
     private static void ActivateTile<TOps, TVec>(in TileOut o) where TOps : IVecOps<TVec> where TVec : struct
     {
-        for (int r = 0; r < TOps.Rows; r++) ActivateSpan<TOps, TVec>(o.C + r * o.Ldc, 2 * TOps.Width, o.Act);
+        for (int r = 0; r < TOps.Rows; r++) EpilogueSpan<TOps, TVec>(o.C + r * o.Ldc, null, 2 * TOps.Width, 0f, o.Act);
     }
 
-    // p[0..count) = act(p[0..count)), vectors then a scalar tail
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void ActivateSpan<TOps, TVec>(float* p, int count, Epilogue act) where TOps : IVecOps<TVec> where TVec : struct
+    // p[0..count) = act(p + bias + residual[0..count)) (residual may be null), vectors then a scalar tail
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void EpilogueSpan<TOps, TVec>(float* p, float* residual, int count, float bias, Epilogue act) where TOps : IVecOps<TVec> where TVec : struct
     {
+        TVec b = TOps.Broadcast(bias);
         int i = 0;
-        for (; i + TOps.Width <= count; i += TOps.Width) TOps.Store(p + i, VecActivation.Apply<TOps, TVec>(TOps.Load(p + i), act));
-        for (; i < count; i++) p[i] = VecActivation.Apply<OpsScalar, float>(p[i], act);
+        for (; i + TOps.Width <= count; i += TOps.Width)
+        {
+            TVec v = TOps.Add(TOps.Load(p + i), b);
+            if (residual != null) v = TOps.Add(v, TOps.Load(residual + i));
+            TOps.Store(p + i, VecActivation.Apply<TOps, TVec>(v, act));
+        }
+        for (; i < count; i++) p[i] = VecActivation.Apply<OpsScalar, float>(p[i] + bias + (residual == null ? 0f : residual[i]), act);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using FaceParse.Tensors.Runtime;
 
 namespace FaceParse.Tensors.Kernels;
 
@@ -68,7 +69,7 @@ internal readonly struct PaddedLayout
     public unsafe void FillPlane(float* src, float* dst, int r0 = 0, int count = -1)
     {
         if (count < 0) count = Hp - r0;
-        if (_g.StrideWidth == 2 && Avx512F.IsSupported)
+        if (_g.StrideWidth == 2 && CpuFeatures.Active == SimdLevel.Avx512)
         {
             FillPlaneStride2(src, dst, r0, count);
             return;

@@ -8,7 +8,7 @@ namespace FaceParse.Tensors.Kernels;
 /// </remarks>
 internal static unsafe class Workspace
 {
-    public enum Slot { PackA, PackB, Offsets, Input, Weights, Columns, Flipped, Count }
+    public enum Slot { PackA, PackB, Offsets, Input, Weights, Columns, Flipped, WinogradV, WinogradM, Count }
 
     [ThreadStatic] private static float[]?[]? _buffers;
 

@@ -51,10 +51,14 @@ public sealed class Trainer
         var labels = LabelSets.Get(o.Labels);
         var runDir = new RunDirectory(o.Out);
         runDir.EnsureUsable(o.Resume);
+        bool resuming = o.Resume && File.Exists(Path.Combine(runDir.Path, CheckpointStore.LastFileName));
+        // The model (and an --init model, checked against it) comes first, so a bad --init fails before the data is read.
+        var model = SegmentationModel.CreateNew(o.Model, labels, o.Size, o.Seed);
+        if (o.Init is not null && !resuming) InitialiseFrom(model, o.Init);
 
         var train = DatasetLayouts.Open(o.Layout, o.Data, labels, o.SplitTrain, "train");
         var val = o.Layout == "folder" && o.SplitVal is null ? null : DatasetLayouts.Open(o.Layout, o.Data, labels, o.SplitVal, "val");
-        var store = new CheckpointStore(runDir.Path);
+        var store = new CheckpointStore(runDir.Path); // creates the run directory
         var loader = new DataLoader(train, CodecImageDecoder.Instance, new Augmenter(labels, o.Augment, o.Size, o.Size), new DataLoaderOptions
         {
             BatchSize = o.BatchSize, Workers = o.Workers, Seed = (ulong)o.Seed, Normalization = Normalization.Unit,
@@ -63,9 +67,6 @@ public sealed class Trainer
         loader.Validate(decodeMasks: true); // every mask value checked against the label set before the first step
         val?.Validate(CodecImageDecoder.Instance, decodeMasks: true, maxDegreeOfParallelism: o.Workers).ThrowIfInvalid();
 
-        var model = SegmentationModel.CreateNew(o.Model, labels, o.Size, o.Seed);
-        bool resuming = o.Resume && File.Exists(store.LastPath);
-        if (o.Init is not null && !resuming) InitialiseFrom(model, o.Init);
         var fpLiif = (FpLiif)model.Module;
         var optimizer = new AdamW(ParamGroup.DecayAndNoDecay(model.Module), lr: o.Lr, weightDecay: o.WeightDecay);
         var log = new TrainingLog(runDir.Path);
@@ -215,8 +216,8 @@ public sealed class Trainer
     {
         var init = ModelRegistry.Load(path);
         if (init.Description.ConfigJson != model.Description.ConfigJson || init.Labels.Name != model.Labels.Name)
-            throw new ArgumentException($"--init {path}: model '{init.Name}' ({init.Description.ConfigJson}, labels {init.Labels.Name}) " +
-                $"is not a {_options.Model} model with labels {model.Labels.Name} ({model.Description.ConfigJson}).");
+            throw new ArgumentException($"--init {path}: model '{init.Name}' (labels {init.Labels.Name}, configuration {init.Description.ConfigJson}) " +
+                $"does not have the configuration of --model {_options.Model} with labels {model.Labels.Name}; fine-tuning needs the same network.");
         model.Module.LoadStateDict(init.Module.StateDict());
         _log($"Initialised the weights from {path} ({init.Name}).");
     }

@@ -188,7 +188,11 @@ public sealed class TrainerTests : IDisposable
         FaceParse.Inference.SegmentationModel.CreateNew("fp-liif-small", LabelSets.CelebAMaskHq, 32, seed: 1).Save(other);
         var e = Assert.Throws<ArgumentException>(() => new Trainer(options with { Init = other }).Run(TestContext.Current.CancellationToken));
         Assert.Contains("--init", e.Message);
-        Assert.False(File.Exists(Path.Combine(options.Out, CheckpointStore.LastFileName)));
+        Assert.False(Directory.Exists(options.Out), "a refused --init must not leave a run directory behind");
+
+        var missing = Assert.ThrowsAny<Exception>(() => new Trainer(options with { Init = Path.Combine(_data.Root, "no-such.safetensors") }).Run(TestContext.Current.CancellationToken));
+        Assert.Contains("no-such", missing.Message);
+        Assert.False(Directory.Exists(options.Out));
     }
 
     private sealed class Collect(List<TrainingProgress> into, Action<TrainingProgress>? also = null) : IProgress<TrainingProgress>
