@@ -130,6 +130,9 @@ public sealed class SafeTensorsTests
         { "missing shape", File("{\"x\":{\"dtype\":\"F32\",\"data_offsets\":[0,8]}}", new byte[8]), "'shape'" },
         { "metadata not strings", File("{\"__metadata__\":{\"a\":1}," + Ok + "}", new byte[8]), "must be a string" },
         { "duplicate name", File("{" + Ok + "," + Ok + "}", new byte[8]), "twice" },
+        { "invalid UTF-8 key", [8, 0, 0, 0, 0, 0, 0, 0, .. "{\""u8, 0xFF, 0xFE, .. "\":1}"u8], "UTF-8" },
+        { "lone surrogate key", File("{\"\\udc00\":1}"), "UTF-16" },
+        { "lone surrogate metadata", File("{\"__metadata__\":{\"a\":\"\\ud800\"}," + Ok + "}", new byte[8]), "UTF-16" },
     };
 
     [Theory]
