@@ -58,14 +58,15 @@ public static class ModelRegistry
         ArgumentException.ThrowIfNullOrWhiteSpace(reference);
         if (File.Exists(reference)) return Path.GetFullPath(reference);
         string name = Aliases.TryGetValue(reference, out var target) ? target : reference;
+        if (!LooksLikeName(name))
+            throw new FileNotFoundException(Directory.Exists(reference)
+                ? $"Model file '{reference}' is a folder, not a .safetensors file."
+                : $"Model file '{reference}' does not exist.", reference);
         var folders = SearchFolders();
-        if (LooksLikeName(name))
+        foreach (string folder in folders)
         {
-            foreach (string folder in folders)
-            {
-                string candidate = Path.Combine(folder, name + Extension);
-                if (File.Exists(candidate)) return candidate;
-            }
+            string candidate = Path.Combine(folder, name + Extension);
+            if (File.Exists(candidate)) return candidate;
         }
         throw new FileNotFoundException(NotFoundMessage(reference, name, folders), reference);
     }
