@@ -135,6 +135,14 @@ public sealed class SafeTensorsTests
         { "lone surrogate metadata", File("{\"__metadata__\":{\"a\":\"\\ud800\"}," + Ok + "}", new byte[8]), "UTF-16" },
     };
 
+    [Fact]
+    public void ZeroElementTensorsOfAnyRankLoad()
+    {
+        var file = Load(File("{\"e\":{\"dtype\":\"I32\",\"shape\":[0,0],\"data_offsets\":[0,0]},\"f\":{\"dtype\":\"F32\",\"shape\":[3,0,2],\"data_offsets\":[0,0]}}"));
+        Assert.Equal([0, 0], file.Tensors["e"].Shape);
+        Assert.Equal(0, file.Tensors["f"].Span.Length);
+    }
+
     [Theory]
     [MemberData(nameof(Malformed))]
     public void MalformedFilesThrowInvalidDataException(string what, byte[] bytes, string message)
