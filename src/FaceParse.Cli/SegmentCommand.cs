@@ -32,6 +32,7 @@ internal static class SegmentCommand
             if (boxes.Count > 0 && labelSize is not null) throw new ArgumentException("--face-box labels the photo at its own size; leave --out-size at original");
             var (files, problems) = SegmentInputs.Expand(result.GetValue(inputs)!);
             string folder = Directory.CreateDirectory(result.GetValue(output)!).FullName;
+            RequireWritable(folder);
             var parser = FaceParser.Load(result.GetValue(model)!, new FaceParserOptions { InputSize = result.GetValue(size), KeepLogits = kinds.HasFlag(SegmentEmit.Logits) });
             foreach (string problem in problems) Console.Error.WriteLine($"faceparse: error: {problem}");
             var stems = SegmentInputs.Stems(files);
@@ -49,6 +50,21 @@ internal static class SegmentCommand
             return failures + problems.Count > 0 ? 1 : 0;
         });
         return command;
+    }
+
+    /// <summary>Fails before any model runs when no file can be created in the output folder.</summary>
+    private static void RequireWritable(string folder)
+    {
+        string probe = Path.Combine(folder, $".faceparse-write-check.{Environment.ProcessId}.tmp");
+        try
+        {
+            File.WriteAllBytes(probe, [0]);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"{folder}: cannot write files in the output folder ({e.Message.Replace(probe, folder)})", e);
+        }
     }
 
     // Runs segment(i) for every file with a progress display on stderr; returns how many failed (each reported on stderr).

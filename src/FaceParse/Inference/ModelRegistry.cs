@@ -61,7 +61,7 @@ public static class ModelRegistry
         if (!LooksLikeName(name))
             throw new FileNotFoundException(Directory.Exists(reference)
                 ? $"Model file '{reference}' is a folder, not a .safetensors file."
-                : $"Model file '{reference}' does not exist.", reference);
+                : $"Model file '{reference}' does not exist. Available names: {AvailableText()}.", reference);
         var folders = SearchFolders();
         foreach (string folder in folders)
         {
@@ -81,10 +81,14 @@ public static class ModelRegistry
     {
         string alias = name == reference ? "" : $" ('{reference}' stands for '{name}')";
         string searched = string.Join("; ", folders.Select(f => Directory.Exists(f) ? f : f + " (missing)"));
-        var names = AvailableNames();
-        string available = names.Count == 0 ? "none (no *.safetensors in those folders)" : string.Join(", ", names);
         return $"Model '{reference}'{alias} is neither a file nor a registered name. Searched for {name}{Extension} in: {searched}. " +
-            $"Available names: {available}. Pass a .safetensors path, or set {EnvironmentVariable} to a folder of models.";
+            $"Available names: {AvailableText()}. Pass a .safetensors path, or set {EnvironmentVariable} to a folder of models.";
+    }
+
+    private static string AvailableText()
+    {
+        var names = AvailableNames();
+        return names.Count == 0 ? "none (no *.safetensors in the models folders)" : string.Join(", ", names);
     }
 
     // The models/ folder beside the nearest FaceParse.slnx above the base directory (listed even while missing), if any.
