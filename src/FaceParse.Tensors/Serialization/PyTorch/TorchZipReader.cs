@@ -12,7 +12,7 @@ internal static class TorchZipReader
         var entries = new Dictionary<string, ZipArchiveEntry>(StringComparer.Ordinal);
         foreach (var e in zip.Entries) entries.TryAdd(e.FullName, e);
         if (entries.Keys.Any(n => n.EndsWith("/constants.pkl", StringComparison.Ordinal) || n.Contains("/code/", StringComparison.Ordinal)))
-            throw new InvalidDataException($"{file}: this is a TorchScript archive (torch.jit.save), which is not supported: save the module's state_dict() with torch.save instead.");
+            throw new InvalidDataException($"{file}: a TorchScript archive (torch.jit.save). TorchScript is not supported: save the module's state_dict() with torch.save instead.");
         var pickles = entries.Keys.Where(n => n.EndsWith("/data.pkl", StringComparison.Ordinal) && n.IndexOf('/') == n.Length - "/data.pkl".Length).ToList();
         if (pickles.Count != 1)
             throw new InvalidDataException($"{file}: a zip file but not a torch.save checkpoint ({(pickles.Count == 0 ? "no <root>/data.pkl entry" : "several data.pkl entries")}).");
