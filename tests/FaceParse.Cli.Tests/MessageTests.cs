@@ -53,3 +53,33 @@ public sealed class MessageTests : IDisposable
         Assert.Single(err.Trim().Split('\n'));
     }
 }
+
+/// <summary>Model files with bad metadata end `info` and `segment` with one error line (issue 13, item 2).</summary>
+[Collection("cli")]
+public sealed class HostileModelCliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("faceparse-hostile-model-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Theory]
+    [InlineData("labels", "nonexistent")]
+    [InlineData("labels", null)]
+    [InlineData("input_size", "2147483647")]
+    public void InfoAndSegmentReportABadDescriptionInOneLine(string field, string? value)
+    {
+        string model = Path.Combine(_dir, "bad.safetensors");
+        File.WriteAllBytes(model, FaceParse.Tests.Inference.HostileModels.Edited(d =>
+            d[field] = value is null ? null : int.TryParse(value, out int n) ? System.Text.Json.Nodes.JsonValue.Create(n) : System.Text.Json.Nodes.JsonValue.Create(value)));
+        string photo = Path.Combine(_dir, "p.png");
+        ImageCodec.Save(photo, new Image(8, 8, 3));
+        foreach (var args in new[] { new[] { "info", "--model", model }, ["segment", photo, "-o", Path.Combine(_dir, "out"), "--model", model] })
+        {
+            var (exit, _, err) = CliHarness.Run(args);
+            Assert.Equal(1, exit);
+            Assert.Single(err.Trim().Split('\n'));
+            Assert.StartsWith("faceparse: error:", err);
+            Assert.Contains("bad.safetensors", err);
+        }
+    }
+}

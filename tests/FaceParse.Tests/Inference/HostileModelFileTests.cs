@@ -14,22 +14,8 @@ public sealed class HostileModelFileTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    /// <summary>A tiny model's file with its description JSON edited (and optionally its weights).</summary>
-    internal static byte[] Edited(Action<JsonObject> editDescription, Action<Dictionary<string, Tensor>>? editWeights = null, LabelSet? labels = null)
-    {
-        var model = TinyModels.Create(labels: labels);
-        var weights = model.Module.StateDict().ToDictionary(p => p.Key, p => p.Value.Clone());
-        editWeights?.Invoke(weights);
-        using var file = new MemoryStream();
-        ModelFile.Save(file, model.Description, weights);
-        file.Position = 0;
-        var loaded = SafeTensors.Load(file);
-        var description = JsonNode.Parse(loaded.Metadata[ModelFile.MetadataKey])!.AsObject();
-        editDescription(description);
-        using var output = new MemoryStream();
-        SafeTensors.Save(output, loaded.Tensors, new Dictionary<string, string> { [ModelFile.MetadataKey] = description.ToJsonString() });
-        return output.ToArray();
-    }
+    private static byte[] Edited(Action<JsonObject> editDescription, Action<Dictionary<string, Tensor>>? editWeights = null, LabelSet? labels = null) =>
+        HostileModels.Edited(editDescription, editWeights, labels);
 
     private static void EditConfig(JsonObject description, Action<JsonObject> edit)
     {
