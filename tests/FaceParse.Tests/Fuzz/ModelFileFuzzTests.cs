@@ -88,7 +88,7 @@ public sealed class ModelFileFuzzTests(ITestOutputHelper output)
             config = JsonNode.Parse(text) as JsonObject;
             _ = config?.Count;
         }
-        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException) { return null; }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or ArgumentException) { return null; }
         if (config is null || config.Count == 0) return null;
         var keys = config.Select(p => p.Key).ToList();
         string key = keys[rng.Next(keys.Count)];
