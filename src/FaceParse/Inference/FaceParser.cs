@@ -52,7 +52,8 @@ public sealed class FaceParser
         byte[] labelMap;
         using (var scope = new TensorScope())
         {
-            logits = Model.Forward(PrepareInput(photo, InputSize), height, width); // [1, K, H, W]
+            var input = PrepareInput(photo, InputSize);
+            logits = Options.Engine is { } engine ? engine.Forward(Model, input, height, width) : Model.Forward(input, height, width); // [1, K, H, W]
             labelMap = ToBytes(logits.ArgMax(1).Data);
             if (Options.KeepProbabilities) probabilities = scope.Keep(logits.Softmax(1));
             if (Options.KeepLogits) scope.Keep(logits);
