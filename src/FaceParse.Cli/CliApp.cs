@@ -15,6 +15,8 @@ public static class CliApp
         root.Subcommands.Add(SegmentCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(RunCommand.Create());
         return root;
     }
 
