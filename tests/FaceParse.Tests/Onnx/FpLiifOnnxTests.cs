@@ -86,6 +86,21 @@ public sealed class FpLiifOnnxTests
         Assert.Contains("mean = [0.485, 0.456, 0.406]", meta["faceparse.normalisation"]);
     }
 
+    [Fact]
+    public void FaceParserOnTheOnnxRuntimeEngineGivesTheManagedLabels()
+    {
+        Ort.Require();
+        var model = TestModels();
+        var photo = Inference.TinyModels.Photo(45, 38, seed: 2);
+        using var engine = new OnnxRuntimeEngine(threads: 1);
+        var managed = new FaceParser(model).Parse(photo, (50, 40));
+        var ort = new FaceParser(model, new FaceParserOptions { Engine = engine, KeepLogits = true }).Parse(photo, (50, 40));
+        Assert.Equal((50, 40), (ort.Width, ort.Height));
+        double agree = managed.LabelMap.Zip(ort.LabelMap).Count(p => p.First == p.Second) / (double)managed.LabelMap.Length;
+        Assert.True(agree >= MinAgreement, $"labels agree on {agree:P2}");
+        Assert.NotNull(ort.Logits);
+    }
+
     private static SegmentationModel TestModels() => Inference.TinyModels.Create();
 
     private static void AssertAgree(float[] ours, float[] theirs, int n, int k, int plane, string what)
