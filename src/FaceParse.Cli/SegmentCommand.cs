@@ -36,9 +36,9 @@ internal static class SegmentCommand
             var labelSize = SegmentOutputs.ParseOutSize(result.GetValue(outSize)!);
             var boxes = (result.GetValue(faceBoxes) ?? []).Select(FaceBox.Parse).ToList();
             if (boxes.Count > 0 && labelSize is not null) throw new ArgumentException("--face-box labels the photo at its own size; leave --out-size at original");
+            using var runtime = result.GetValue(engine) == "onnxruntime" ? Engines.OnnxRuntime() : null;
             var (files, problems) = SegmentInputs.Expand(result.GetValue(inputs)!);
             string folder = Directory.CreateDirectory(result.GetValue(output)!).FullName;
-            using var runtime = result.GetValue(engine) == "onnxruntime" ? Engines.OnnxRuntime() : null;
             var parser = FaceParser.Load(result.GetValue(model)!,
                 new FaceParserOptions { InputSize = result.GetValue(size), KeepLogits = kinds.HasFlag(SegmentEmit.Logits), Engine = runtime });
             foreach (string problem in problems) Console.Error.WriteLine($"faceparse: error: {problem}");

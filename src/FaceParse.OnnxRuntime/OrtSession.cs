@@ -88,8 +88,14 @@ public static class OrtAvailability
 {
     private static readonly Lazy<(string? Why, string Version)> State = new(Probe);
 
-    /// <summary>Why ONNX Runtime cannot run here (its native library did not load), or null when it can.</summary>
-    public static string? Unavailable() => State.Value.Why;
+    /// <summary>Environment variable that, set to 1, makes ONNX Runtime unavailable (forces the managed engine; exercises the
+    /// fallbacks).</summary>
+    public const string DisableVariable = "FACEPARSE_ORT_DISABLE";
+
+    /// <summary>Why ONNX Runtime cannot run here (its native library did not load, or <see cref="DisableVariable"/>=1), or null
+    /// when it can.</summary>
+    public static string? Unavailable() =>
+        Environment.GetEnvironmentVariable(DisableVariable) == "1" ? $"ONNX Runtime is disabled ({DisableVariable}=1)" : State.Value.Why;
 
     /// <summary>"onnxruntime 1.32.0".</summary>
     public static string EngineName => $"onnxruntime {State.Value.Version}";

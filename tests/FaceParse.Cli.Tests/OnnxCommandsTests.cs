@@ -126,4 +126,30 @@ public sealed class OnnxCommandsTests : IDisposable
         double ratio = rows[1].GetProperty("latency_vs_faceparse").GetDouble();
         Assert.Equal(rows[1].GetProperty("median_ms").GetDouble() / rows[0].GetProperty("median_ms").GetDouble(), ratio, 2);
     }
+
+    [Fact]
+    public void WhenOnnxRuntimeCannotRunTheCompareRowSaysWhyAndOursStillRuns()
+    {
+        Environment.SetEnvironmentVariable(OrtAvailability.DisableVariable, "1");
+        try
+        {
+            var (exit, stdout, stderr) = CliHarness.Run("bench", "model", "--model", _model, "--size", "32", "--out-size", "32", "--repeats", "2",
+                "--threads", "1", "--compare", "onnxruntime", "--json");
+            Assert.True(exit == 0, stderr);
+            using var doc = JsonDocument.Parse(stdout);
+            var rows = doc.RootElement.EnumerateArray().ToList();
+            Assert.Equal(2, rows.Count);
+            Assert.Equal("faceparse", rows[0].GetProperty("engine").GetString());
+            Assert.True(rows[0].GetProperty("median_ms").GetDouble() > 0);
+            Assert.Equal("onnxruntime", rows[1].GetProperty("engine").GetString());
+            Assert.Contains("disabled", rows[1].GetProperty("error").GetString());
+            Assert.Equal(JsonValueKind.Null, rows[1].GetProperty("median_ms").ValueKind);
+
+            (exit, _, stderr) = CliHarness.Run("segment", PathOf("none.png"), "-o", PathOf("out"), "--model", _model, "--engine", "onnxruntime");
+            Assert.Equal(1, exit);
+            Assert.Contains("--engine onnxruntime: ONNX Runtime is disabled", stderr);
+            Assert.False(Directory.Exists(PathOf("out")), "nothing is written when the engine cannot run");
+        }
+        finally { Environment.SetEnvironmentVariable(OrtAvailability.DisableVariable, null); }
+    }
 }
