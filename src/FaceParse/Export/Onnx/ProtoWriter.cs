@@ -8,7 +8,7 @@ namespace FaceParse.Export.Onnx;
 /// (<see cref="OnnxModelWriter"/>); this type only knows the wire format.</summary>
 internal sealed class ProtoWriter
 {
-    private const int Varint = 0, LengthDelimited = 2, Fixed32Wire = 5;
+    private const int Varint = 0, LengthDelimited = 2;
     private readonly MemoryStream _buffer = new();
 
     public long Length => _buffer.Length;
@@ -18,16 +18,6 @@ internal sealed class ProtoWriter
     {
         Tag(field, Varint);
         WriteVarint(unchecked((ulong)value));
-        return this;
-    }
-
-    /// <summary>A float field (wire type 5, fixed32 little-endian).</summary>
-    public ProtoWriter Fixed32(int field, float value)
-    {
-        Tag(field, Fixed32Wire);
-        Span<byte> bytes = stackalloc byte[4];
-        BinaryPrimitives.WriteSingleLittleEndian(bytes, value);
-        _buffer.Write(bytes);
         return this;
     }
 
