@@ -17,6 +17,7 @@ public static class CliApp
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
+        foreach (var c in CheckpointCommands.Create()) root.Subcommands.Add(c);
         return root;
     }
 
@@ -30,7 +31,7 @@ public static class CliApp
             return result.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or FormatException or UnauthorizedAccessException
-            or FaceParse.Imaging.ImageFormatException)
+            or FaceParse.Imaging.ImageFormatException or FaceParse.Tensors.Serialization.PyTorch.UnsafeCheckpointException)
         {
             Console.Error.WriteLine($"faceparse: error: {e.Message}");
             return 1;
