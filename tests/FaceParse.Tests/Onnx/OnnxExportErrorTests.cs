@@ -16,6 +16,22 @@ public sealed class OnnxExportErrorTests
         Assert.Contains("'Softmax'", e.Message);
     }
 
+    [Fact]
+    public void AnArchitectureWithoutAnExporterIsRefusedByNameAndNothingIsWritten()
+    {
+        Architectures.TinyConvArchitecture.Registered();
+        var model = SegmentationModel.CreateNew("test-tiny-conv-4", FaceParse.Labels.LabelSets.LaPa, 24, seed: 1);
+        string dir = Directory.CreateTempSubdirectory("faceparse-onnx-").FullName;
+        try
+        {
+            var e = Assert.Throws<OnnxExportException>(() => OnnxExport.Save(model, Path.Combine(dir, "m.onnx"), OnnxExportOptions.Square(24, 24)));
+            Assert.Contains("'test-tiny-conv' has no ONNX exporter", e.Message);
+            Assert.Contains("fp-liif", e.Message);
+            Assert.Empty(Directory.GetFileSystemEntries(dir));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
     [Theory]
     [InlineData(12)]
     [InlineData(22)]

@@ -1,4 +1,3 @@
-using System.Globalization;
 using FaceParse.Export.Onnx;
 using FaceParse.Models.FpLiif;
 using FaceParse.Nn;
@@ -86,7 +85,6 @@ internal sealed class FpLiifOnnxExporter : IOnnxArchitectureExporter
 
         var metadata = new Dictionary<string, string>
         {
-            ["faceparse.normalisation"] = $"x' = (x - mean) / std inside the graph; mean = [{Join(cfg.InputMean)}], std = [{Join(cfg.InputStd)}]",
             ["faceparse.fp-liif.config"] = cfg.Name,
             ["faceparse.fp-liif.upsampling"] = cfg.Upsampling.ToString(),
         };
@@ -102,8 +100,6 @@ internal sealed class FpLiifOnnxExporter : IOnnxArchitectureExporter
         string? b = conv.Bias is null ? null : weights.Of(name + ".bias", conv.Bias, conv.Bias.Count);
         return graph.Conv(x, w, b, conv.KernelSize.H, conv.Stride.H, conv.Padding.H, conv.Dilation.H, conv.Groups);
     }
-
-    private static string Join(IEnumerable<float> values) => string.Join(", ", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
 
     // Weight initializers named by PyTorch key, each written once however often the graph uses it.
     private sealed class Weights(OnnxGraph graph)

@@ -1,5 +1,6 @@
 using System.Text.Json;
-using FaceParse.Architectures.FpLiif;
+using System.Globalization;
+using FaceParse.Architectures;
 using FaceParse.Inference;
 using FaceParse.Training;
 
@@ -19,20 +20,14 @@ public static class OnnxExport
 {
     public const string InputName = "image", OutputName = "logits";
 
-    // architecture name -> exporter (moves onto the architecture registry when it exists)
-    private static readonly Dictionary<string, IOnnxArchitectureExporter> Exporters = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["fp-liif"] = new FpLiifOnnxExporter(),
-    };
-
     /// <summary>The ONNX ModelProto bytes of <paramref name="model"/>.</summary>
     /// <exception cref="OnnxExportException">The architecture, an operator, the opset or a size cannot be exported.</exception>
     public static byte[] ToBytes(SegmentationModel model, OnnxExportOptions options)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
-        if (!Exporters.TryGetValue(model.Description.Architecture, out var exporter))
-            throw new OnnxExportException($"ONNX export: architecture '{model.Description.Architecture}' has no ONNX exporter (exportable: {string.Join(", ", Exporters.Keys)}).");
+        var exporter = model.Architecture.OnnxExporter ?? throw new OnnxExportException(
+            $"ONNX export: architecture '{model.Architecture.Name}' has no ONNX exporter (exportable: {string.Join(", ", ArchitectureRegistry.All.Where(a => a.OnnxExporter is not null).Select(a => a.Name))}).");
         var size = new OnnxExportSize(options.Height, options.Width, options.OutHeight, options.OutWidth);
         size.Validate();
         var graph = new OnnxGraph(options.Opset);
@@ -60,6 +55,10 @@ public static class OnnxExport
         yield return new("faceparse.palette", JsonSerializer.Serialize(labels.Classes.Select(c => new[] { (int)c.R, c.G, c.B })));
         yield return new("faceparse.input", $"{InputName}: float32 [N,3,{size.Height},{size.Width}], RGB in [0,1]; the graph normalises it");
         yield return new("faceparse.output", $"{OutputName}: float32 [N,{labels.Count},{size.OutHeight},{size.OutWidth}], arg-max over axis 1 is the label");
+        var norm = model.Network.InputNormalization;
+        yield return new("faceparse.normalisation", $"x' = (x - mean) / std inside the graph; mean = [{Join(norm.Mean)}], std = [{Join(norm.Std)}]");
         foreach (var pair in network.Metadata) yield return pair;
     }
+
+    private static string Join(IEnumerable<float> values) => string.Join(", ", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
 }
