@@ -7,7 +7,11 @@ namespace FaceParse.OnnxRuntime;
 
 /// <summary>Runs a <see cref="SegmentationModel"/> in ONNX Runtime (CPU execution provider): the model is exported with
 /// <see cref="OnnxExport"/> for each input/output size it is asked for (sessions are cached per size) and executed there.
-/// Plug it into <see cref="FaceParser"/> through <see cref="FaceParserOptions.Engine"/>.</summary>
+/// Plug it into <see cref="FaceParser"/> through <see cref="FaceParserOptions.Engine"/>. Thread-safe (ORT sessions run
+/// concurrently).</summary>
+/// <remarks>Each new (input, output) size costs one export and one session creation, and its session stays cached until
+/// <see cref="Dispose"/>; <see cref="FaceParser.ParseFaces"/> decodes every face at its crop's own size, so many differently
+/// sized faces mean many sessions.</remarks>
 public sealed class OnnxRuntimeEngine(int? threads = null) : IInferenceEngine, IDisposable
 {
     private readonly ConcurrentDictionary<(SegmentationModel, int, int, int, int), OrtSession> _sessions = new();
