@@ -20,6 +20,8 @@ public sealed class ParseService(ModelCatalog catalog, ServerOptions options, IF
             if ((long)info.Width * info.Height > options.MaxPixels)
                 throw ApiException.BadRequest("image_too_large",
                     $"The image is {info.Width}x{info.Height} ({(long)info.Width * info.Height} pixels); this server accepts at most {options.MaxPixels} pixels.");
+            if (info.Format == ImageFileFormat.Jpeg && !JpegCompleteness.IsComplete(bytes))
+                throw ApiException.BadRequest("truncated_image", "The JPEG ends before its end-of-image marker: the upload was cut off or the file is damaged.");
             return ImageCodec.Decode(bytes, new ImageDecodeOptions { MaxPixels = options.MaxPixels }, fileName).Image;
         }
         catch (ImageFormatException e)
