@@ -20,10 +20,11 @@ internal static class ApiErrors
 {
     public const string ContentType = "application/problem+json";
 
-    public static async Task WriteAsync(HttpContext context, int status, string code, string detail)
+    public static async Task WriteAsync(HttpContext context, int status, string code, string detail, int? retryAfterSeconds = null)
     {
         if (context.Response.HasStarted) return;
         context.Response.Clear();
+        if (retryAfterSeconds is { } seconds) context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         context.Response.StatusCode = status;
         context.Response.ContentType = ContentType;
         var body = new Dictionary<string, object>

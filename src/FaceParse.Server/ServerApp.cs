@@ -95,8 +95,7 @@ internal sealed class ErrorMiddleware(RequestDelegate next, ServerMetrics metric
         }
         catch (ApiException e)
         {
-            if (e.RetryAfterSeconds is { } seconds && !context.Response.HasStarted) context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            await ApiErrors.WriteAsync(context, e.Status, e.Code, e.Message);
+            await ApiErrors.WriteAsync(context, e.Status, e.Code, e.Message, e.RetryAfterSeconds);
         }
         catch (BadHttpRequestException e)
         {
