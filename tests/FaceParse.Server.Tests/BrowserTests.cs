@@ -68,6 +68,8 @@ public sealed class BrowserTests
             byte[] file = await File.ReadAllBytesAsync(downloaded, ct);
             Assert.Equal(ImageCodec.Decode(api).ToLabelMap(), ImageCodec.Decode(file).ToLabelMap());
             Assert.Equal(api, file);
+            if (Environment.GetEnvironmentVariable("FACEPARSE_PAGE_SCREENSHOT") is { Length: > 0 } screenshot)
+                await SaveReadmeScreenshotAsync(browser, page, screenshot, ct);
             TestContext.Current.SendDiagnosticMessage($"browser: hid '{name}', {changed} rendered pixels changed; screenshots in {artifacts}");
             TestContext.Current.AddAttachment("page.png", await File.ReadAllBytesAsync(Path.Combine(artifacts, "page.png"), ct), "image/png");
         }
@@ -75,6 +77,20 @@ public sealed class BrowserTests
         {
             try { Directory.Delete(downloads, recursive: true); } catch (IOException) { }
         }
+    }
+
+    // FACEPARSE_PAGE_SCREENSHOT=docs/server/page.png regenerates the README's picture: the sample's face box, default sizes.
+    private static async Task SaveReadmeScreenshotAsync(Chromium browser, string page, string path, CancellationToken ct)
+    {
+        await browser.EvaluateAsync(page, "document.getElementById('size').value = ''; document.getElementById('outsize').value = 'original';" +
+            "document.getElementById('faces').value = 'boxes'; document.getElementById('boxes').hidden = false;" +
+            "document.getElementById('boxes').value = '150,15,150,175'; document.getElementById('all-on').click(); true", ct);
+        await browser.EvaluateAsync(page, "document.getElementById('parse').click(); true", ct);
+        await browser.WaitForAsync(page, "!window.faceparse.busy && window.faceparse.ready && window.faceparse.result.faces.length === 1", TimeSpan.FromSeconds(90), ct,
+            "window.faceparse.error");
+        var size = (await browser.EvaluateAsync(page, "document.activeElement.blur(); window.scrollTo(0, 0); [document.documentElement.scrollWidth, document.documentElement.scrollHeight]", ct))!.AsArray();
+        var whole = (0.0, 0.0, size[0]!.GetValue<double>(), size[1]!.GetValue<double>());
+        await File.WriteAllBytesAsync(Path.GetFullPath(path, Repo.Root), await browser.ScreenshotAsync(page, whole, ct), ct);
     }
 
     private static async Task<(double X, double Y, double Width, double Height)> CanvasRectAsync(Chromium browser, string page, CancellationToken ct)
