@@ -8,6 +8,7 @@ public sealed class InferenceGate
     private readonly SemaphoreSlim _slots;
     private readonly int _capacity;
     private int _admitted;
+    private int _waiting;
     private int _running;
 
     public InferenceGate(ServerOptions options)
@@ -20,8 +21,12 @@ public sealed class InferenceGate
     /// <summary>Parses running now.</summary>
     public int Running => Volatile.Read(ref _running);
 
-    /// <summary>Admitted requests not yet running (reading their upload or waiting for a slot).</summary>
-    public int Queued => Math.Max(0, Volatile.Read(ref _admitted) - Volatile.Read(ref _running));
+    /// <summary>Admitted requests that have not started their parse yet (reading their upload or waiting for a slot).</summary>
+    public int Queued => Volatile.Read(ref _waiting);
+
+    /// <summary>Requests holding an admission (queued, running or writing their answer); never more than
+    /// <see cref="ServerOptions.MaxConcurrency"/> + <see cref="ServerOptions.MaxQueue"/>.</summary>
+    public int Admitted => Volatile.Read(ref _admitted);
 
     /// <summary>Admits a request, or returns null when the queue is full. Dispose the ticket when the request is done.</summary>
     public Ticket? TryAdmit()
@@ -31,6 +36,7 @@ public sealed class InferenceGate
             Interlocked.Decrement(ref _admitted);
             return null;
         }
+        Interlocked.Increment(ref _waiting);
         return new Ticket(this);
     }
 
@@ -38,11 +44,13 @@ public sealed class InferenceGate
     public sealed class Ticket(InferenceGate gate) : IDisposable
     {
         private int _disposed;
+        private int _started;
 
         public async Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken)
         {
             await gate._slots.WaitAsync(cancellationToken).ConfigureAwait(false);
             Interlocked.Increment(ref gate._running);
+            if (Interlocked.Exchange(ref _started, 1) == 0) Interlocked.Decrement(ref gate._waiting);
             try { return await Task.Run(work, CancellationToken.None).ConfigureAwait(false); }
             finally
             {
@@ -53,7 +61,9 @@ public sealed class InferenceGate
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0) Interlocked.Decrement(ref gate._admitted);
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            if (Interlocked.Exchange(ref _started, 1) == 0) Interlocked.Decrement(ref gate._waiting);
+            Interlocked.Decrement(ref gate._admitted);
         }
     }
 }

@@ -16,7 +16,8 @@ public sealed record ServerOptions
     /// <summary>Parses that run at once (each also uses the tensor library's own threads).</summary>
     public int MaxConcurrency { get; init; } = Math.Max(1, Environment.ProcessorCount / 4);
 
-    /// <summary>Requests that may wait for a parse slot; beyond that the server answers 503 with Retry-After.</summary>
+    /// <summary>Requests admitted beyond the running ones (reading their upload or waiting for a parse slot); beyond that the server
+    /// answers 503 with Retry-After before reading the body.</summary>
     public int MaxQueue { get; init; } = 16;
 
     /// <summary>Largest decoded photo (width × height); bigger headers are refused before any pixel buffer is allocated.</summary>
