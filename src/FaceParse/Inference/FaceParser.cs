@@ -56,15 +56,15 @@ public sealed class FaceParser
         // so it stays valid whatever scope the caller has open (results never alias pooled buffers).
         using (new TensorScope())
         {
-            if (!Options.KeepProbabilities && !Options.KeepLogits)
+            if (Options.Engine is null && !Options.KeepProbabilities && !Options.KeepLogits)
             {
-                // Labels only: arg-max band by band, so no K×H×W tensor is ever built.
+                // Labels only on the managed engine: arg-max band by band, so no K×H×W tensor is ever built.
                 Model.PhotoLogitRows(photo, InputSize, height, width, (start, rows, band) =>
                     LabelDecoding.ArgMax(band.Reshape(1, k, rows, width)).CopyTo(labelMap.AsSpan(start * width)));
             }
             else
             {
-                var output = Model.PhotoLogits(photo, InputSize, height, width); // [1, K, H, W]
+                var output = Model.PhotoLogits(photo, InputSize, height, width, Options.Engine); // [1, K, H, W]
                 labelMap = LabelDecoding.ArgMax(output);
                 if (Options.KeepProbabilities) probabilities = Tensor.Unpooled(output.Softmax(1).ToArray(), k, height, width);
                 if (Options.KeepLogits) logits = Tensor.Unpooled(output.ToArray(), k, height, width);
@@ -74,13 +74,15 @@ public sealed class FaceParser
     }
 
     /// <summary>Bytes a parse at outWidth × outHeight is budgeted at: the label map, plus K×H×W floats four times over for
-    /// each of probabilities and logits when kept (the logit tensor, its softmax and the copies handed out), plus the network
+    /// each of probabilities and logits when kept (the logit tensor, its softmax and the copies handed out; the logit tensor
+    /// also when another <see cref="FaceParserOptions.Engine"/> runs the network), plus the network
     /// at the input size (256 bytes per input pixel, generous for the shipped models) and 64 MiB for decoder bands.</summary>
     public long EstimateBytes(int outWidth, int outHeight)
     {
         long pixels = (long)outWidth * outHeight, floats = 4L * Labels.Count * pixels;
         int kept = (Options.KeepProbabilities ? 1 : 0) + (Options.KeepLogits ? 1 : 0);
-        return pixels + (kept > 0 ? (1 + 2 * kept) * floats : 0) + 256L * InputSize * InputSize + (64L << 20);
+        bool whole = kept > 0 || Options.Engine is not null; // another engine returns the whole logit tensor
+        return pixels + (whole ? (1 + 2 * kept) * floats : 0) + 256L * InputSize * InputSize + (64L << 20);
     }
 
     private void CheckBudget(long needed, string what)

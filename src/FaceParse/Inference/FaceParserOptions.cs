@@ -28,6 +28,9 @@ public sealed record FaceParserOptions
     /// DOTNET_GCHeapHardLimit, whichever is least), at least 256 MiB.</summary>
     public static long DefaultMemoryBudget => Math.Max(256L << 20, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2);
 
+    /// <summary>Runs the network instead of the managed engine (e.g. ONNX Runtime from FaceParse.OnnxRuntime); null = managed.</summary>
+    public IInferenceEngine? Engine { get; init; }
+
     internal void Validate()
     {
         if (MemoryBudget < 1) throw new ArgumentOutOfRangeException(nameof(MemoryBudget), $"Memory budget must be positive, got {MemoryBudget}.");
