@@ -53,6 +53,7 @@ public sealed class BackboneFixtureTests
         for (int t = 0; t < 4; t++)
         {
             double rel = TorchFixtures.RelativeL2(taps[t], outputs["tap" + t]);
+            TestContext.Current.TestOutputHelper?.WriteLine($"{name} tap{t}: relative L2 {rel:E3}");
             Assert.True(rel <= 1e-4, $"{name} tap{t}: relative L2 {rel:E3} > 1e-4");
         }
     }

@@ -47,14 +47,18 @@ public static class TorchFixtures
 
     public static Dictionary<string, Tensor> Outputs(string name) => SafeTensors.Load(PathOf(name, ".outputs.safetensors")).Tensors;
 
-    /// <summary>The formula weights for every float entry (tensor j in key order, element i), keyed by the fixture key.</summary>
+    /// <summary>The formula weights for every float entry (integer entries: zeros) (tensor j in key order, element i), keyed by the fixture key.</summary>
     public static Dictionary<string, Tensor> FormulaWeights(IReadOnlyList<Entry> entries)
     {
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         for (int j = 0; j < entries.Count; j++)
         {
             var e = entries[j];
-            if (!e.DType.StartsWith("float", StringComparison.Ordinal)) continue;
+            if (!e.DType.StartsWith("float", StringComparison.Ordinal))
+            {
+                result[e.Key] = Tensor.Zeros(e.Shape); // integer buffers keep torch's initial value (num_batches_tracked = 0)
+                continue;
+            }
             var t = Tensor.Empty(e.Shape);
             var s = t.Span;
             int fanIn = e.Shape.Length >= 2 ? s.Length / e.Shape[0] : 1;
