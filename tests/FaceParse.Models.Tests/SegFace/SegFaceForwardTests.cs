@@ -62,7 +62,7 @@ public sealed class SegFaceForwardTests
         for (int step = 0; step < 12; step++)
         {
             var logits = model.Forward(x);
-            var loss = Tensor.CrossEntropy(logits, target).Mul(0.5f).Add(Tensor.DiceLoss(logits, target).Mul(0.5f));
+            var loss = Tensor.CrossEntropy(logits, target).Mul(0.5f).Add(Tensor.DiceLoss(logits, target, squaredSums: true).Mul(0.5f));
             model.ZeroGrad();
             loss.Backward();
             if (step == 0)
