@@ -7,13 +7,15 @@ namespace FaceParse.Models.Tests.SegFace;
 /// fixture's formula weights (relative L2 ≤ 1e-4 per tap).</summary>
 public sealed class BackboneFixtureTests
 {
-    public static TheoryData<string> Names => ["mobilenet_v3_large", "resnet101", "efficientnet_v2_m"];
+    public static TheoryData<string> Names => ["mobilenet_v3_large", "resnet101", "efficientnet_v2_m", "convnext_base", "swin_b"];
 
     private static Module Create(string name, VarBuilder vb) => name switch
     {
         "mobilenet_v3_large" => new MobileNetV3Large(vb),
         "resnet101" => new ResNet101(vb),
         "efficientnet_v2_m" => new EfficientNetV2M(vb),
+        "convnext_base" => new ConvNeXtBase(vb),
+        "swin_b" => new SwinTransformer(vb, v2: false),
         _ => throw new ArgumentException(name),
     };
 
@@ -64,7 +66,7 @@ public sealed class BackboneFixtureTests
     {
         var json = TorchFixtures.Json(name);
         long torchParams = json.GetProperty("parameters").GetInt64();
-        long classifier = TorchFixtures.Keys(name).Where(e => e.Key.StartsWith(name == "resnet101" ? "fc." : "classifier.", StringComparison.Ordinal))
+        long classifier = TorchFixtures.Keys(name).Where(e => e.Key.StartsWith(name switch { "resnet101" => "fc.", "swin_b" => "head.", _ => "classifier." }, StringComparison.Ordinal))
             .Sum(e => e.Shape.Aggregate(1L, (a, b) => a * b));
         Assert.Equal(torchParams - classifier, Create(name, VarBuilder.Init(0)).ParameterCount);
     }
