@@ -20,7 +20,7 @@ public sealed record SegFaceSettings(string Backbone, IReadOnlyList<string> Toke
 /// set's), 11 classes the LaPa/Helen tokens (the "lapa"/"helen" sets' order), any other count <c>class_i</c>. So an
 /// official checkpoint maps onto the "segface", "lapa" or "helen" label set; with another 19-class order the token names
 /// are mere keys.</remarks>
-public sealed class SegFaceArchitecture : Architecture<SegFaceSettings>
+public sealed class SegFaceArchitecture : Architecture<SegFaceSettings>, IArchitecture
 {
     public const string ArchitectureName = "segface";
 
@@ -69,6 +69,41 @@ public sealed class SegFaceArchitecture : Architecture<SegFaceSettings>
     public override int NumClasses(SegFaceSettings config) => config.Tokens.Count;
 
     public override ParsingNetwork Build(VarBuilder vb, SegFaceSettings config) => new SegFaceNetwork(new SegFaceModel(vb, config.ToConfig()));
+
+    /// <summary>Recognises an official SegFace state dict (<c>state_dict_backbone</c> of model_299.pt): the decoder keys
+    /// (<c>linear_fuse.weight</c>, <c>face_decoder.*_token.weight</c>) and the backbone from its first keys; 19 CelebAMask-HQ
+    /// tokens map to the "segface" label set, 11 LaPa/Helen tokens to "lapa".</summary>
+    public StateDictMatch? Recognize(IReadOnlyDictionary<string, Tensor> state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (!state.ContainsKey("linear_fuse.weight") || !state.Keys.Any(k => k.StartsWith("face_decoder.", StringComparison.Ordinal))) return null;
+        var backbone = BackboneOf(state);
+        var tokens = state.Keys.Where(k => k.StartsWith("face_decoder.", StringComparison.Ordinal) && k.EndsWith("_token.weight", StringComparison.Ordinal)
+                                           && k.Count(c => c == '.') == 2)
+            .Select(k => k["face_decoder.".Length..^"_token.weight".Length]).ToHashSet(StringComparer.Ordinal);
+        IReadOnlyList<string>? order = tokens.SetEquals(SegFaceConfig.CelebAMaskTokens) ? SegFaceConfig.CelebAMaskTokens
+            : tokens.SetEquals(SegFaceConfig.LapaTokens) ? SegFaceConfig.LapaTokens : null;
+        if (backbone is null || order is null) return null;
+        string labels = order.Count == 19 ? "segface" : "lapa";
+        var settings = new SegFaceSettings(SegFaceConfig.NameOf(backbone.Value), order);
+        return new StateDictMatch(ToJson(settings), labels, $"SegFace with backbone {settings.Backbone} and {order.Count} class tokens", PresetOf(backbone.Value));
+    }
+
+    // The backbone from SegFace's backbone keys (see each backbone's layout), or null.
+    private static SegFaceBackbone? BackboneOf(IReadOnlyDictionary<string, Tensor> state)
+    {
+        int[] Shape(string key) => state.TryGetValue(key, out var t) ? [.. t.Shape] : [];
+        if (state.ContainsKey("backbone.0.1.0.attn.logit_scale")) return SegFaceBackbone.SwinV2B;
+        if (state.ContainsKey("backbone.0.1.0.attn.relative_position_bias_table")) return SegFaceBackbone.SwinB;
+        if (state.ContainsKey("backbone.0.1.0.layer_scale")) return SegFaceBackbone.ConvNeXtBase;
+        if (state.ContainsKey("backbone.4.0.conv1.weight")) return SegFaceBackbone.ResNet101;
+        return Shape("backbone.0.0.weight") switch
+        {
+            [16, 3, 3, 3] => SegFaceBackbone.MobileNetV3Large,
+            [24, 3, 3, 3] => SegFaceBackbone.EfficientNetV2M,
+            _ => null,
+        };
+    }
 }
 
 /// <summary>A <see cref="SegFaceModel"/> behind <see cref="ParsingNetwork"/>: ImageNet normalisation of the [0, 1] input,
@@ -88,6 +123,7 @@ internal sealed class SegFaceNetwork : ParsingNetwork
     // rgb [N, 3, H, W] in [0, 1] → [N, K, outH, outW]
     public override Tensor Forward(Tensor rgb, int outH, int outW)
     {
+        CheckSize(rgb);
         var logits = Model.Forward(Normalize(rgb));
         return logits.Dim(2) == outH && logits.Dim(3) == outW ? logits : logits.Interpolate(outH, outW, InterpolateMode.Bilinear, alignCorners: false);
     }
@@ -102,6 +138,19 @@ internal sealed class SegFaceNetwork : ParsingNetwork
         if (context.DiceWeight > 0)
             loss = loss.Add(Tensor.DiceLoss(logits, labels, ignoreIndex: context.IgnoreIndex, squaredSums: true).Mul(context.DiceWeight));
         return loss;
+    }
+
+    /// <summary>Smallest and largest input side: the backbones reduce by 32 (ConvNeXt's 2×2 downsamples need ≥ 1 pixel
+    /// at stride 16), and at 2048 one image already takes several GB (stride-4 tokens 512² × 256, upscaled 32 × 2048²).</summary>
+    public const int MinSide = 32, MaxSide = 2048;
+
+    // Rejects sizes the network cannot take before any activation is allocated.
+    private void CheckSize(Tensor rgb)
+    {
+        if (rgb.Rank != 4 || rgb.Dim(1) != 3) throw new ArgumentException($"SegFace expects RGB [N, 3, H, W], got {Shapes.Format(rgb.Shape)}.");
+        int h = rgb.Dim(2), w = rgb.Dim(3);
+        if (h < MinSide || w < MinSide || h > MaxSide || w > MaxSide)
+            throw new ArgumentException($"SegFace ({Model.Config.BackboneName}) takes input sides {MinSide}..{MaxSide}, got {w}×{h}.");
     }
 
     // (rgb − mean[c]) / std[c] with ImageNet statistics
