@@ -84,6 +84,17 @@ public sealed class SegFaceCommandTests : IDisposable
         using var doc = JsonDocument.Parse(stdout);
         Assert.Equal(7_035_824, doc.RootElement.GetProperty("parameters").GetInt64());
         Assert.Equal("mobilenet", doc.RootElement.GetProperty("config").GetProperty("backbone").GetString());
+
+        string converted = Path.Combine(_dir, "converted.safetensors");
+        (exit, stdout, stderr) = CliHarness.Run("convert", "--from", pt, "--to", converted, "--as-model", "--arch", "segface-mobilenet");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("7035824 parameters", stdout);
+        using (FaceParse.Tensors.GradMode.NoGrad())
+            Assert.Equal(b, SegmentationModel.Load(converted).Forward(rgb, 64, 48).ToArray());
+        (exit, _, stderr) = CliHarness.Run("convert", "--from", pt, "--to", Path.Combine(_dir, "x.safetensors"), "--as-model", "--arch", "segface-swin_b");
+        Assert.Equal(1, exit);
+        Assert.Contains("backbone mobilenet", stderr);
+        Assert.Contains("segface-swin_b", stderr);
     }
 
     [Fact]
