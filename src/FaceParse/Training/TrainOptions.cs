@@ -105,6 +105,17 @@ public sealed record TrainOptions
         };
     }
 
+    /// <summary>These options with every recipe value and the size filled in from the architecture (what train.json records).</summary>
+    public TrainOptions Resolved()
+    {
+        var r = Recipe();
+        return this with
+        {
+            Size = EffectiveSize(), Lr = r.Lr, WeightDecay = r.WeightDecay, Schedule = r.Schedule, WarmupEpochs = r.WarmupEpochs,
+            ClipNorm = r.ClipNorm, Milestones = r.Milestones, Gamma = r.Gamma,
+        };
+    }
+
     /// <summary>The training size: <see cref="Size"/> or the architecture's default input size.</summary>
     public int EffectiveSize() => Size ?? Architecture().DefaultInputSize;
 

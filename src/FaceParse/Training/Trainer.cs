@@ -49,7 +49,7 @@ public sealed class Trainer
 
     public TrainResult Run(CancellationToken cancellationToken = default)
     {
-        var o = _options;
+        var o = _options.Resolved();
         var labels = LabelSets.Get(o.Labels);
         var recipe = o.Recipe();
         int size = o.EffectiveSize();

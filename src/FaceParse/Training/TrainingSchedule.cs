@@ -4,7 +4,7 @@ using FaceParse.Nn.Schedules;
 namespace FaceParse.Training;
 
 /// <summary>Builds the per-step learning-rate schedule of a run from its options.</summary>
-public static class TrainingSchedule
+internal static class TrainingSchedule
 {
     /// <summary>The schedule over <paramref name="epochs"/> × <paramref name="stepsPerEpoch"/> optimiser steps: linear warm-up from
     /// 10 % of the rate over <see cref="TrainOptions.WarmupEpochs"/> (capped at a quarter of the run), then cosine annealing to 1 %
