@@ -91,6 +91,11 @@ public sealed class SegFaceCommandTests : IDisposable
         Assert.Contains("7035824 parameters", stdout);
         using (FaceParse.Tensors.GradMode.NoGrad())
             Assert.Equal(b, SegmentationModel.Load(converted).Forward(rgb, 64, 48).ToArray());
+        string photo = Path.Combine(_dir, "photo.png");
+        FaceParse.Imaging.ImageCodec.Save(photo, FaceParse.Tests.Inference.TinyModels.Photo(40, 36, seed: 3));
+        (exit, _, stderr) = CliHarness.Run("segment", photo, "-o", Path.Combine(_dir, "out"), "--model", pt, "--size", "64");
+        Assert.True(exit == 0, stderr);
+        Assert.True(File.Exists(Path.Combine(_dir, "out", "photo.labels.png")));
         (exit, _, stderr) = CliHarness.Run("convert", "--from", pt, "--to", Path.Combine(_dir, "x.safetensors"), "--as-model", "--arch", "segface-swin_b");
         Assert.Equal(1, exit);
         Assert.Contains("backbone mobilenet", stderr);
