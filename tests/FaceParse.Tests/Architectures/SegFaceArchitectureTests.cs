@@ -24,6 +24,7 @@ public sealed class SegFaceArchitectureTests : IDisposable
         var r = options.Recipe();
         Assert.Equal((1e-4, 1e-5, LrScheduleKind.MultiStep, 0.0), (r.Lr, r.WeightDecay, r.Schedule, r.WarmupEpochs));
         Assert.Equal([80, 200], r.Milestones);
+        Assert.Equal(FaceParse.Imaging.Geometry.ResizeMode.Bicubic, r.ImageResize);
         Assert.Equal(512, ArchitectureRegistry.Get("segface").DefaultInputSize);
         var model = SegmentationModel.CreateNew("segface-mobilenet", LabelSets.LaPa, 64, seed: 1);
         Assert.Equal(SegFaceArchitecture.TokensFor(11), ((SegFaceSettings)System.Text.Json.JsonSerializer.Deserialize(model.Description.ConfigJson, typeof(SegFaceSettings), ModelFile.Json)!).Tokens);

@@ -36,10 +36,13 @@ public sealed class SegFaceArchitecture : Architecture<SegFaceSettings>, IArchit
     public override int DefaultInputSize => 512;
 
     /// <summary>The official train_celeb.sh recipe: AdamW lr 1e-4, weight decay 1e-5, MultiStepLR ÷10 at epochs 80 and 200
-    /// (of 300), no warm-up, no clipping. (The official optimiser also decays biases; ours, like every architecture here,
+    /// (of 300), no warm-up, no clipping, bicubic image resize (labels nearest). (The official optimiser also decays biases; ours, like every architecture here,
     /// does not decay rank ≤ 1 tensors.)</summary>
     public override TrainingRecipe DefaultRecipe { get; } =
-        new(Lr: 1e-4, WeightDecay: 1e-5, Schedule: LrScheduleKind.MultiStep, WarmupEpochs: 0, ClipNorm: 0) { Milestones = [80, 200], Gamma = 0.1 };
+        new(Lr: 1e-4, WeightDecay: 1e-5, Schedule: LrScheduleKind.MultiStep, WarmupEpochs: 0, ClipNorm: 0)
+        {
+            Milestones = [80, 200], Gamma = 0.1, ImageResize = FaceParse.Imaging.Geometry.ResizeMode.Bicubic,
+        };
 
     public override SegFaceSettings Preset(string preset, int numClasses)
     {
