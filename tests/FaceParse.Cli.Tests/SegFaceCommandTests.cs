@@ -103,6 +103,14 @@ public sealed class SegFaceCommandTests : IDisposable
     }
 
     [Fact]
+    public void DataParallelPrefixIsRemoved()
+    {
+        var model = RandomMobileNet();
+        string pt = WriteOfficialPt(Path.Combine(_dir, "ddp.pt"), model.Module.StateDict().Select(kv => KeyValuePair.Create("module." + kv.Key, kv.Value)));
+        Assert.Equal(model.ParameterCount, PyTorchImport.Load(pt).ParameterCount);
+    }
+
+    [Fact]
     public void CheckpointOfAnotherBackboneOrLabelCountNamesBoth()
     {
         string pt = WriteOfficialPt(Path.Combine(_dir, "mobilenet.pt"), RandomMobileNet().Module.StateDict());

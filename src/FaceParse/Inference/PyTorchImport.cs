@@ -24,6 +24,8 @@ public static class PyTorchImport
     public static SegmentationModel Load(string path, string? preset = null, string? labels = null)
     {
         var state = StateDicts.LoadPyTorch(path);
+        if (state.Count > 0 && state.Keys.All(k => k.StartsWith("module.", StringComparison.Ordinal)))
+            state = StateDicts.LoadPyTorch(path, stripPrefix: "module."); // saved from a DistributedDataParallel wrapper
         var found = ArchitectureRegistry.All.Select(a => (Architecture: a, Match: a.Recognize(state))).FirstOrDefault(m => m.Match is not null);
         if (found.Match is not { } match) throw new InvalidDataException($"'{path}' fits no known architecture ({state.Count} tensors). {ClosestMismatches(state)}");
         var architecture = found.Architecture;
