@@ -11,6 +11,10 @@ namespace FaceParse.Models.Backbones;
 // x[N,3,H,W] -> taps [N,128,H/4,W/4], [N,256,H/8,W/8], [N,512,H/16,W/16], [N,1024,H/32,W/32]
 public sealed class ConvNeXtBase : Module, IBackbone
 {
+    private readonly DropPathRandom _dropPath = new();
+
+    public void ReseedStochasticDepth(int seed) => _dropPath.Reseed(seed);
+
     private static readonly int[] Dims = [128, 256, 512, 1024];
     private static readonly int[] Depths = [3, 3, 27, 3];
     private const float StochasticDepthProb = 0.5f;
@@ -23,7 +27,7 @@ public sealed class ConvNeXtBase : Module, IBackbone
     {
         var features = vb.Sub("0");
         var seq = new Sequential();
-        var rng = new Random(0);
+        var rng = _dropPath;
         var stem = features.Sub(0);
         _stem = new Conv2d(stem.Sub(0), 3, Dims[0], 4, 4);
         _stemNorm = new LayerNorm2d(stem.Sub(1), Dims[0]);
@@ -67,9 +71,9 @@ public sealed class ConvNeXtBase : Module, IBackbone
     public sealed class CNBlock : Module, IModule
     {
         private readonly float _p;
-        private readonly Random _rng;
+        private readonly DropPathRandom _rng;
 
-        public CNBlock(VarBuilder vb, int dim, float sdProb, Random rng)
+        public CNBlock(VarBuilder vb, int dim, float sdProb, DropPathRandom rng)
         {
             (_p, _rng) = (sdProb, rng);
             LayerScale = Param(vb, "layer_scale", [dim, 1, 1], Init.Constant(1e-6f));
@@ -97,7 +101,7 @@ public sealed class ConvNeXtBase : Module, IBackbone
             var h = Dw.Forward(x).Permute(0, 2, 3, 1);                 // [N,H,W,C]
             h = Fc2.Forward(Fc1.Forward(Norm.Forward(h)).Gelu());       // [N,H,W,C]
             h = h.Permute(0, 3, 1, 2).Mul(LayerScale);                  // [N,C,H,W]
-            return h.StochasticDepth(_p, rowMode: true, Training, _rng).Add(x);
+            return h.StochasticDepth(_p, rowMode: true, Training, _rng.Random).Add(x);
         }
     }
 }

@@ -11,6 +11,10 @@ namespace FaceParse.Models.Backbones;
 // x[N,3,H,W] -> taps [N,48,H/4,W/4], [N,80,H/8,W/8], [N,176,H/16,W/16], [N,1280,H/32,W/32]
 public sealed class EfficientNetV2M : Module, IBackbone
 {
+    private readonly DropPathRandom _dropPath = new();
+
+    public void ReseedStochasticDepth(int seed) => _dropPath.Reseed(seed);
+
     // (fused, expand ratio, kernel, stride, in, out, layers) — torchvision's efficientnet_v2_m setting
     private static readonly (bool Fused, int Expand, int K, int S, int In, int Out, int N)[] Setting =
     [
@@ -25,7 +29,7 @@ public sealed class EfficientNetV2M : Module, IBackbone
 
     public EfficientNetV2M(VarBuilder vb)
     {
-        var rng = new Random(0);
+        var rng = _dropPath;
         _features.Add(Child(vb, "0", v => new ConvBnAct(v, 3, 24, 3, 2, 1, Epilogue.Silu, Eps)));
         int total = Setting.Sum(s => s.N), blockId = 0;
         for (int st = 0; st < Setting.Length; st++)
@@ -59,8 +63,8 @@ public sealed class EfficientNetV2M : Module, IBackbone
     public string? FromTorchvisionKey(string torchvisionKey) => BackboneKeys.StripPrefix(torchvisionKey, "features");
 
     // result = stochastic_depth(block(x)) + x when stride 1 and in = out, else block(x).
-    private static Tensor Residual(Module owner, Tensor x, Tensor y, bool residual, float p, Random rng) =>
-        residual ? y.StochasticDepth(p, rowMode: true, owner.Training, rng).Add(x) : y;
+    private static Tensor Residual(Module owner, Tensor x, Tensor y, bool residual, float p, DropPathRandom rng) =>
+        residual ? y.StochasticDepth(p, rowMode: true, owner.Training, rng.Random).Add(x) : y;
 
     /// <summary>torchvision FusedMBConv: <c>block</c> = k×k/s expand conv (SiLU) + 1×1 project, or a single k×k/s conv
     /// (SiLU) when the expand ratio is 1.</summary>
@@ -70,9 +74,9 @@ public sealed class EfficientNetV2M : Module, IBackbone
         private readonly ConvBnAct[] _convs;
         private readonly bool _residual;
         private readonly float _p;
-        private readonly Random _rng;
+        private readonly DropPathRandom _rng;
 
-        public FusedMBConv(VarBuilder vb, int inChannels, int outChannels, int expand, int kernel, int stride, float sdProb, Random rng)
+        public FusedMBConv(VarBuilder vb, int inChannels, int outChannels, int expand, int kernel, int stride, float sdProb, DropPathRandom rng)
         {
             (_residual, _p, _rng) = (stride == 1 && inChannels == outChannels, sdProb, rng);
             int expanded = MobileNetV3Large.MakeDivisible(inChannels * expand, 8);
@@ -102,9 +106,9 @@ public sealed class EfficientNetV2M : Module, IBackbone
         private readonly IModule[] _block;
         private readonly bool _residual;
         private readonly float _p;
-        private readonly Random _rng;
+        private readonly DropPathRandom _rng;
 
-        public MBConv(VarBuilder vb, int inChannels, int outChannels, int expand, int kernel, int stride, float sdProb, Random rng)
+        public MBConv(VarBuilder vb, int inChannels, int outChannels, int expand, int kernel, int stride, float sdProb, DropPathRandom rng)
         {
             (_residual, _p, _rng) = (stride == 1 && inChannels == outChannels, sdProb, rng);
             int expanded = MobileNetV3Large.MakeDivisible(inChannels * expand, 8);

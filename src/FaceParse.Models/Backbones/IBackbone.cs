@@ -19,6 +19,18 @@ public interface IBackbone
 
     /// <summary>Our key for a key of torchvision's classification model, or null when SegFace drops it.</summary>
     string? FromTorchvisionKey(string torchvisionKey);
+
+    /// <summary>Restarts the generator stochastic depth draws from while training (a training step passes a seed drawn
+    /// from the run's resumable generator, so a resumed run repeats an uninterrupted one).</summary>
+    void ReseedStochasticDepth(int seed);
+}
+
+/// <summary>The generator a backbone's stochastic-depth blocks share; reseeded per training step.</summary>
+public sealed class DropPathRandom
+{
+    public Random Random { get; private set; } = new(0);
+
+    public void Reseed(int seed) => Random = new Random(seed);
 }
 
 /// <summary>Key renaming shared by the backbones.</summary>

@@ -9,6 +9,9 @@ namespace FaceParse.Models.Backbones;
 // x[N,3,H,W] -> taps [N,24,H/4,W/4], [N,40,H/8,W/8], [N,112,H/16,W/16], [N,960,H/32,W/32] (ceil for odd sizes)
 public sealed class MobileNetV3Large : Module, IBackbone
 {
+    /// <summary>No stochastic depth in this backbone.</summary>
+    public void ReseedStochasticDepth(int seed) { }
+
     // torchvision's large config: (in, kernel, expanded, out, SE, hardswish, stride)
     private static readonly (int In, int K, int Exp, int Out, bool Se, bool Hs, int S)[] Config =
     [

@@ -10,6 +10,9 @@ namespace FaceParse.Models.Backbones;
 // x[N,3,H,W] -> taps [N,256,H/4,W/4], [N,512,H/8,W/8], [N,1024,H/16,W/16], [N,2048,H/32,W/32]
 public sealed class ResNet101 : Module, IBackbone
 {
+    /// <summary>No stochastic depth in this backbone.</summary>
+    public void ReseedStochasticDepth(int seed) { }
+
     private static readonly Dictionary<string, string> Heads = new()
     {
         ["conv1"] = "0", ["bn1"] = "1", ["layer1"] = "4", ["layer2"] = "5", ["layer3"] = "6", ["layer4"] = "7",

@@ -13,6 +13,10 @@ namespace FaceParse.Models.Backbones;
 // x[N,3,H,W] -> taps [N,128,H/4,W/4], [N,256,H/8,W/8], [N,512,H/16,W/16], [N,1024,H/32,W/32] (ceil for odd sizes)
 public sealed class SwinTransformer : Module, IBackbone
 {
+    private readonly DropPathRandom _dropPath = new();
+
+    public void ReseedStochasticDepth(int seed) => _dropPath.Reseed(seed);
+
     private static readonly int[] Depths = [2, 2, 18, 2];
     private static readonly int[] Heads = [4, 8, 16, 32];
     private const int EmbedDim = 128;
@@ -32,7 +36,7 @@ public sealed class SwinTransformer : Module, IBackbone
         _patch = embed.Add("0", new Conv2d(f.Sub(0).Sub(0), 3, EmbedDim, 4, 4));
         _patchNorm = embed.Add("2", new LayerNorm(f.Sub(0).Sub(2), EmbedDim));
         features.Add(embed);
-        var rng = new Random(0);
+        var rng = _dropPath;
         int total = Depths.Sum(), blockId = 0;
         for (int s = 0; s < 4; s++)
         {
@@ -78,9 +82,9 @@ public sealed class SwinTransformer : Module, IBackbone
     {
         private readonly bool _v2;
         private readonly float _p;
-        private readonly Random _rng;
+        private readonly DropPathRandom _rng;
 
-        public SwinBlock(VarBuilder vb, int dim, int heads, int window, int shift, float sdProb, bool v2, Random rng)
+        public SwinBlock(VarBuilder vb, int dim, int heads, int window, int shift, float sdProb, bool v2, DropPathRandom rng)
         {
             (_v2, _p, _rng) = (v2, sdProb, rng);
             Norm1 = Child(vb, "norm1", v => new LayerNorm(v, dim));
@@ -101,9 +105,9 @@ public sealed class SwinTransformer : Module, IBackbone
         public Tensor Forward(Tensor x)
         {
             var a = _v2 ? Norm1.Forward(Attn.Forward(x)) : Attn.Forward(Norm1.Forward(x));
-            x = x.Add(a.StochasticDepth(_p, rowMode: true, Training, _rng));
+            x = x.Add(a.StochasticDepth(_p, rowMode: true, Training, _rng.Random));
             var m = _v2 ? Norm2.Forward(Mlp(x)) : Mlp(Norm2.Forward(x));
-            return x.Add(m.StochasticDepth(_p, rowMode: true, Training, _rng));
+            return x.Add(m.StochasticDepth(_p, rowMode: true, Training, _rng.Random));
         }
 
         private Tensor Mlp(Tensor x) => Fc2.Forward(Fc1.Forward(x).Gelu());

@@ -51,4 +51,20 @@ public sealed class SegFaceArchitectureTests : IDisposable
         var logits = model.Forward(FaceParse.Tensors.Tensor.Uniform(new Random(2), 0f, 1f, 1, 3, 32, 32), 40, 36);
         Assert.Equal([1, 19, 40, 36], logits.Shape.ToArray());
     }
+
+    [Fact]
+    public void StochasticDepthMasksFollowTheRunsGenerator()
+    {
+        // efficientnet_v2_m drops residual blocks while training: the same context seed gives the same loss, another seed another.
+        var model = SegmentationModel.CreateNew("segface-efficientnet", LabelSets.LaPa, 32, seed: 4);
+        var images = FaceParse.Tensors.Tensor.Uniform(new Random(5), 0f, 1f, 2, 3, 32, 32);
+        var labels = new FaceParse.Tensors.IntTensor(Enumerable.Range(0, 2 * 32 * 32).Select(i => i % 11).ToArray(), 2, 32, 32);
+        float Loss(ulong seed)
+        {
+            using var _ = FaceParse.Tensors.GradMode.NoGrad();
+            return model.Network.TrainingLoss(images, labels, new TrainingStepContext(seed)).ToScalar();
+        }
+        Assert.Equal(Loss(1), Loss(1));
+        Assert.NotEqual(Loss(1), Loss(2));
+    }
 }

@@ -136,6 +136,7 @@ internal sealed class SegFaceNetwork : ParsingNetwork
     public override Tensor TrainingLoss(Tensor images, IntTensor labels, TrainingStepContext context)
     {
         Model.Train();
+        Model.Backbone.ReseedStochasticDepth(context.NextInt(int.MaxValue)); // drop-path masks from the run's resumable generator
         var logits = Forward(images, labels.Dim(1), labels.Dim(2));
         var loss = Tensor.CrossEntropy(logits, labels, context.ClassWeights, context.IgnoreIndex).Mul(context.CeWeight);
         if (context.DiceWeight > 0)
