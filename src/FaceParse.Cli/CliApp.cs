@@ -16,6 +16,7 @@ public static class CliApp
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         foreach (var c in CheckpointCommands.Create()) root.Subcommands.Add(c);
+        root.Subcommands.Add(ServeCommand.Create());
         return root;
     }
 
