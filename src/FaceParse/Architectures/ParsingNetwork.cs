@@ -37,6 +37,9 @@ public abstract class ParsingNetwork
     /// <summary><see cref="Forward"/> for one image handed to <paramref name="sink"/> in consecutive bands of output rows,
     /// each valid only until the sink returns. By default one band of every row (the whole K × outH × outW tensor); an
     /// architecture whose decoder works row by row overrides it so that no full logit tensor exists (FP-LIIF does).</summary>
+    /// <summary>True when <see cref="ForwardRows"/> never holds the whole K × outH × outW tensor (memory estimates use it).</summary>
+    public virtual bool DecodesInBands => false;
+
     // rgb [1, 3, H, W] in [0, 1] → sink(firstRow, rows, logits [1, K, rows·outW]) over all outH rows
     public virtual void ForwardRows(Tensor rgb, int outH, int outW, Action<int, int, Tensor> sink)
     {

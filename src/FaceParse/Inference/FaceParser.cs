@@ -75,13 +75,15 @@ public sealed class FaceParser
 
     /// <summary>Bytes a parse at outWidth × outHeight is budgeted at: the label map, plus K×H×W floats four times over for
     /// each of probabilities and logits when kept (the logit tensor, its softmax and the copies handed out; the logit tensor
-    /// also when another <see cref="FaceParserOptions.Engine"/> runs the network), plus the network
+    /// also when another <see cref="FaceParserOptions.Engine"/> runs the network or the architecture does not decode in
+    /// bands), plus the network
     /// at the input size (256 bytes per input pixel, generous for the shipped models) and 64 MiB for decoder bands.</summary>
     public long EstimateBytes(int outWidth, int outHeight)
     {
         long pixels = (long)outWidth * outHeight, floats = 4L * Labels.Count * pixels;
         int kept = (Options.KeepProbabilities ? 1 : 0) + (Options.KeepLogits ? 1 : 0);
-        bool whole = kept > 0 || Options.Engine is not null; // another engine returns the whole logit tensor
+        // another engine, or an architecture without a banded decoder, holds the whole logit tensor
+        bool whole = kept > 0 || Options.Engine is not null || !Model.Network.DecodesInBands;
         return pixels + (whole ? (1 + 2 * kept) * floats : 0) + 256L * InputSize * InputSize + (64L << 20);
     }
 

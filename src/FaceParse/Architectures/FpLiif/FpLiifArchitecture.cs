@@ -51,6 +51,8 @@ internal sealed class FpLiifNetwork(FpLiifModel model)
     // rgb [N, 3, H, W] → [N, K, outH, outW]
     public override Tensor Forward(Tensor rgb, int outH, int outW) => Model.Forward(rgb, outH, outW);
 
+    public override bool DecodesInBands => true;
+
     // rgb [1, 3, H, W] → sink(firstRow, rows, logits [1, K, rows·outW]), bands of at most ChunkPixels pixels
     public override void ForwardRows(Tensor rgb, int outH, int outW, Action<int, int, Tensor> sink)
     {
