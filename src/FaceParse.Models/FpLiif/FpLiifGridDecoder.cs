@@ -30,7 +30,8 @@ internal static class FpLiifGridDecoder
         int n = projected.Dim(0), hidden = projected.Dim(1), hf = projected.Dim(2), wf = projected.Dim(3), dims = cfg.PositionalDims, k = cfg.NumClasses;
         var rowDependent = LiifSampling.RowDependent(cfg);
         var (cellY, cellX) = LiifSampling.CellOf((outH, outW));
-        float[] proj = projected.Contiguous().ToArray(), bias0 = perImage.Contiguous().ToArray(), pe = wPe.Contiguous().ToArray();
+        Tensor proj = projected.Contiguous();
+        float[] bias0 = perImage.Contiguous().ToArray(), pe = wPe.Contiguous().ToArray();
 
         // Columns: source taps and weights (grid_sample's arithmetic), and the column part of W_pe·pe, [H, outW].
         var cols = Axis(outW, wf);
@@ -51,10 +52,11 @@ internal static class FpLiifGridDecoder
 
         int rowsPerChunk = Math.Max(1, Math.Min(outH, cfg.ChunkPixels / outW));
         int maxM = rowsPerChunk * outW, widest = layers.Max(l => l.Weight.Dim(0));
-        var bufferA = new float[Math.Max(hidden, widest) * maxM];
-        var bufferB = new float[widest * maxM];
-        var weights = layers.Select(l => l.Weight.Contiguous().ToArray()).ToArray();
-        var biases = layers.Select(l => l.Bias!.Contiguous().ToArray()).ToArray();
+        // Two work slabs for the whole call (pooled: returned by the caller's TensorScope, reused by the next call).
+        using var bufferA = Tensor.Empty(Math.Max(hidden, widest) * maxM);
+        using var bufferB = Tensor.Empty(widest * maxM);
+        var weights = layers.Select(l => l.Weight.Contiguous()).ToArray();
+        var biases = layers.Select(l => l.Bias!.Contiguous()).ToArray();
         var outSpan = output.Span;
         int plane = outH * outW;
         for (int b = 0; b < n; b++)
@@ -63,16 +65,16 @@ internal static class FpLiifGridDecoder
                 int rows = Math.Min(rowsPerChunk, outH - start), m = rows * outW;
                 Sample(proj, b * hidden * hf * wf, bias0, b * hidden, pe, rowEnc, rowDependent, colTerm, rowsAxis, cols,
                     hidden, hf, wf, dims, start, rows, outW, bufferA);
-                float[] x = bufferA, y = bufferB;
+                Tensor x = bufferA, y = bufferB;
                 for (int i = 1; i < layers.Count; i++)
                 {
                     int outF = layers[i].Weight.Dim(0), inF = layers[i].Weight.Dim(1);
                     if (i == layers.Count - 1)
-                        Gemm.MultiplyEpilogue(weights[i], x.AsSpan(0, inF * m), outF, m, inF, biases[i], Epilogue.None,
+                        Gemm.MultiplyEpilogue(weights[i].Span, x.Span[..(inF * m)], outF, m, inF, biases[i].Span, Epilogue.None,
                             outSpan.Slice(b * k * plane + start * outW, (k - 1) * plane + m), plane);
                     else
                     {
-                        Gemm.MultiplyEpilogue(weights[i], x.AsSpan(0, inF * m), outF, m, inF, biases[i], Epilogue.Relu, y.AsSpan(0, outF * m), m);
+                        Gemm.MultiplyEpilogue(weights[i].Span, x.Span[..(inF * m)], outF, m, inF, biases[i].Span, Epilogue.Relu, y.Span[..(outF * m)], m);
                         (x, y) = (y, x);
                     }
                 }
@@ -80,12 +82,12 @@ internal static class FpLiifGridDecoder
     }
 
     // x[h, r·outW + c] = relu(bilinear(P_h)(row start + r, c) + bias0[h] + W_pe,row·pe_row(r) + colTerm[h, c]) for a chunk of rows
-    private static void Sample(float[] proj, int projOffset, float[] b0, int b0Offset, float[] pe, float[] rowEnc, bool[] rowDependent, float[] colTerm,
-        AxisTaps rowsAxis, AxisTaps cols, int hidden, int hf, int wf, int dims, int start, int rows, int outW, float[] x)
+    private static void Sample(Tensor proj, int projOffset, float[] b0, int b0Offset, float[] pe, float[] rowEnc, bool[] rowDependent, float[] colTerm,
+        AxisTaps rowsAxis, AxisTaps cols, int hidden, int hf, int wf, int dims, int start, int rows, int outW, Tensor x)
     {
         Parallelism.For(hidden, h =>
         {
-            var src = proj.AsSpan(projOffset + h * hf * wf, hf * wf);
+            var src = proj.Span.Slice(projOffset + h * hf * wf, hf * wf);
             var ct = colTerm.AsSpan(h * outW, outW);
             for (int r = 0; r < rows; r++)
             {
@@ -96,7 +98,7 @@ internal static class FpLiifGridDecoder
                 float fy = rowsAxis.Frac[oy], gy = 1 - fy;
                 var top = src.Slice(rowsAxis.Lo[oy] * wf, wf);
                 var bot = src.Slice(rowsAxis.Hi[oy] * wf, wf);
-                var dst = x.AsSpan(h * rows * outW + r * outW, outW);
+                var dst = x.Span.Slice(h * rows * outW + r * outW, outW);
                 for (int c = 0; c < outW; c++)
                 {
                     int lo = cols.Lo[c], hi = cols.Hi[c];
