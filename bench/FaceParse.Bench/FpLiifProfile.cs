@@ -18,6 +18,7 @@ internal static class FpLiifProfile
 {
     public static void Run(string[] args)
     {
+        long start = Environment.TickCount64;
         if (args.Length < 4) throw new ArgumentException("usage: fp-liif-profile infer|train MODEL SIZE OUT|BATCH [THREADS] [AB_REPEATS]");
         string mode = args[0], model = args[1];
         int size = int.Parse(args[2]), fourth = int.Parse(args[3]);
@@ -29,7 +30,8 @@ internal static class FpLiifProfile
         if (mode == "infer") Infer(config, size, fourth, repeats);
         else if (mode == "train") Train(config, size, fourth);
         else throw new ArgumentException($"unknown mode {mode}");
-        Console.WriteLine($"peak working set: {PeakMib():F0} MiB");
+        Console.WriteLine($"peak working set: {PeakMib():F0} MiB; GCs gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, " +
+            $"GC pause {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms of {Environment.TickCount64 - start} ms wall");
     }
 
     private static void Infer(FpLiifConfig cfg, int size, int outSize, int repeats)
@@ -98,6 +100,8 @@ internal static class FpLiifProfile
             long a1 = Allocated();
             var loss = network.TrainingLossFrom(z, g, labels, context);
             long a2 = Allocated();
+            long liveForward = Environment.GetEnvironmentVariable("FP_PROFILE_LIVE") == "1" ? GC.GetTotalMemory(true) - baseline : -1;
+            if (liveForward >= 0) Console.WriteLine($"step {step}: live after forward (what the tape holds) {liveForward / 1e6:F1} MB");
             loss.Backward();
             long a3 = Allocated();
             optimizer.Step();

@@ -69,11 +69,13 @@ public sealed partial class Tensor
                 var node = t.Node!;
                 var g = t.Grad;
                 if (!t.IsLeaf) t.Grad = null;
+                // Every consumer of t ran before it, so t's rule (and the activations it captured) is needed no more:
+                // releasing it now lets the collector reclaim the forward activations while backward is still running.
+                t.Node = null;
                 if (g is null) continue;
                 node.Backward(g);
             }
         }
-        foreach (var t in order) t.Node = null;
     }
 
     // Non-leaf tensors reachable from this one, each after all of its inputs.
