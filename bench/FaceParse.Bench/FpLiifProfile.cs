@@ -93,7 +93,8 @@ internal static class FpLiifProfile
         for (int i = 0; i < labelData.Length; i++) labelData[i] = random.Next(cfg.NumClasses);
         var labels = new IntTensor(labelData, batch, size, size);
         long baseline = GC.GetTotalMemory(true);
-        for (int step = 0; step < 3; step++)
+        int steps = int.TryParse(Environment.GetEnvironmentVariable("FP_PROFILE_STEPS"), out int st) ? st : 3;
+        for (int step = 0; step < steps; step++)
         {
             long a0 = Allocated();
             var (z, g) = network.Model.Encode(images);
