@@ -114,6 +114,24 @@ internal static class FpLiifProfile
             GC.KeepAlive(loss);
         }
         Console.WriteLine($"encoder GFLOP per image forward {EncoderFlops(cfg, size) / 1e9:F3}");
+        if (int.TryParse(Environment.GetEnvironmentVariable("FP_PROFILE_AB_RECYCLE"), out int ab) && ab > 0)
+        {
+            // Interleaved steps with backward recycling on and off, min of N each (ratios only: the machine is shared).
+            double on = double.MaxValue, off = double.MaxValue;
+            for (int i = 0; i < ab; i++)
+                foreach (bool recycle in i % 2 == 0 ? new[] { true, false } : new[] { false, true }) // alternate which goes first
+                {
+                    TensorPool.RecycleBackward = recycle;
+                    long t0 = Stopwatch.GetTimestamp();
+                    network.TrainingLoss(images, labels, context).Backward();
+                    optimizer.Step();
+                    optimizer.ZeroGrad();
+                    double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                    if (recycle) on = Math.Min(on, ms); else off = Math.Min(off, ms);
+                }
+            TensorPool.RecycleBackward = true;
+            Console.WriteLine($"training step A/B, min of {ab} interleaved: recycling off {off:F0} ms, on {on:F0} ms, ratio on/off {on / off:F3}");
+        }
     }
 
     private static ParsingNetwork BuildNetwork(string preset, FpLiifConfig cfg) =>
