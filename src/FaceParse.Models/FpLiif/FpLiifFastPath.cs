@@ -14,6 +14,9 @@ namespace FaceParse.Models.FpLiif;
 /// </list></summary>
 internal static class FpLiifFastPath
 {
+    /// <summary>Forces the per-op form below even where <see cref="FpLiifGridDecoder"/> applies (tests and profiles compare them).</summary>
+    [ThreadStatic] internal static bool PerOpForm;
+
     // z [N, C, Hf, Wf], g [N, C] → logits [N, K, outH, outW]
     public static Tensor Decode(FpLiifDecoder decoder, Tensor z, Tensor g, int outH, int outW)
     {
@@ -34,6 +37,11 @@ internal static class FpLiifFastPath
         var perImage = g.MatMul(wG.Transpose(0, 1)).Add(first.Bias!).Reshape(n, hidden, 1); // [N, H, 1]
 
         var output = Tensor.Empty(n, k, outH, outW);
+        if (FpLiifGridDecoder.Supports(cfg) && !PerOpForm)
+        {
+            FpLiifGridDecoder.Decode(decoder, projected, perImage.Reshape(n, hidden), wPe, output, outH, outW);
+            return output;
+        }
         int rowsPerChunk = Math.Max(1, cfg.ChunkPixels / outW);
         for (int start = 0; start < outH; start += rowsPerChunk)
         {
