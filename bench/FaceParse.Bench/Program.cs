@@ -1,4 +1,9 @@
 using BenchmarkDotNet.Running;
 
 // BenchmarkDotNet micro-benchmarks of the kernels: dotnet run -c Release --project bench/FaceParse.Bench -- --filter '*'
+if (args.Length > 0 && args[0] == "fp-liif-profile")
+{
+    FaceParse.Bench.FpLiifProfile.Run(args[1..]);
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -3,7 +3,7 @@ namespace FaceParse.Tensors;
 public sealed partial class Tensor
 {
     /// <summary>Uninitialised contiguous tensor (pooled storage).</summary>
-    public static Tensor Empty(params int[] shape) => new(TensorPool.Rent(Shapes.Count(shape)), (int[])shape.Clone());
+    public static Tensor Empty(params int[] shape) => GradRecycler.Created(new(TensorPool.Rent(Shapes.Count(shape)), (int[])shape.Clone()));
 
     public static Tensor Zeros(params int[] shape)
     {

@@ -17,6 +17,10 @@ public static class TensorPool
     public static long Reused => Interlocked.Read(ref _reused);
     private static long _reused;
 
+    /// <summary>Whether <see cref="Tensor.Backward"/> returns its temporaries (intermediate gradients) to the pool as soon
+    /// as nothing can read them (default true). Off, they are left to the garbage collector.</summary>
+    public static bool RecycleBackward { get; set; } = true;
+
     // Small tensors are cheaper to allocate than to pool.
     private const int MinPooledLength = 1024;
 

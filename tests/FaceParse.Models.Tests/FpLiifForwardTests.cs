@@ -54,6 +54,41 @@ public sealed class FpLiifForwardTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>The fused grid decoder (separable sampling, folded W_pe, GEMM epilogues) against the per-op fast form it
+    /// replaces, at every SIMD level this CPU has and 1 and 2 threads, with chunks that split rows unevenly.</summary>
+    [Theory]
+    [InlineData(FpLiifPositionalEncoding.LiifRelative)]
+    [InlineData(FpLiifPositionalEncoding.Sinusoidal)]
+    public void FusedGridDecoderEqualsThePerOpFormAtEveryLevelAndThreadCount(FpLiifPositionalEncoding encoding)
+    {
+        var config = FpLiifConfigs.Tiny with { PositionalEncoding = encoding, ChunkPixels = 70 };
+        var model = new FpLiifModel(VarBuilder.Init(9), config);
+        foreach (var p in model.Parameters()) System.Numerics.Tensors.TensorPrimitives.Multiply(p.Span, 2f, p.Span);
+        var x = RandomImages(2, 20, 16, 8);
+        var (level, threads) = (Tensors.Runtime.CpuFeatures.Active, Tensors.Runtime.Parallelism.Threads);
+        try
+        {
+            foreach (var l in Enum.GetValues<Tensors.Runtime.SimdLevel>().Where(v => v <= Tensors.Runtime.CpuFeatures.Detected))
+                foreach (int t in new[] { 1, 2 })
+                    foreach (var (h, w) in new[] { (20, 16), (41, 23), (3, 70), (1, 1) })
+                    {
+                        (Tensors.Runtime.CpuFeatures.Active, Tensors.Runtime.Parallelism.Threads) = (l, t);
+                        float[] perOp, fused;
+                        FpLiifFastPath.PerOpForm = true;
+                        try { perOp = model.ForwardFast(x, h, w).ToArray(); }
+                        finally { FpLiifFastPath.PerOpForm = false; }
+                        fused = model.ForwardFast(x, h, w).ToArray();
+                        float maxDiff = perOp.Zip(fused, (a, b) => MathF.Abs(a - b)).Max();
+                        Assert.True(maxDiff <= 1e-4f, $"{l} t={t} {h}x{w}: max |Δlogit| {maxDiff}");
+                        Assert.True(perOp.Max() - perOp.Min() > 1e-2f, "logits barely vary");
+                    }
+        }
+        finally
+        {
+            (Tensors.Runtime.CpuFeatures.Active, Tensors.Runtime.Parallelism.Threads) = (level, threads);
+        }
+    }
+
     [Fact]
     public void PixelCentresHitTheirNearestLatentCell()
     {

@@ -14,11 +14,14 @@ namespace FaceParse.Models.FpLiif;
 /// </list></summary>
 internal static class FpLiifFastPath
 {
+    /// <summary>Forces the per-op form below even where <see cref="FpLiifGridDecoder"/> applies (tests and profiles compare them).</summary>
+    [ThreadStatic] internal static bool PerOpForm;
+
     // z [N, C, Hf, Wf], g [N, C] → logits [N, K, outH, outW]
     public static Tensor Decode(FpLiifDecoder decoder, Tensor z, Tensor g, int outH, int outW)
     {
         var output = Tensor.Empty(z.Dim(0), decoder.Config.NumClasses, outH, outW);
-        DecodeRows(decoder, z, g, outH, outW, (start, rows, logits) => CopyRows(logits, output, start, rows * outW));
+        Run(decoder, z, g, outH, outW, output, null);
         return output;
     }
 
@@ -26,7 +29,11 @@ internal static class FpLiifFastPath
     /// <see cref="FpLiifConfig.ChunkPixels"/> pixels, in a tensor scope that ends when the sink returns), so no
     /// K × outH × outW tensor ever exists.</summary>
     // z [N, C, Hf, Wf], g [N, C] → sink(firstRow, rows, logits [N, K, rows·outW]) for consecutive bands
-    public static void DecodeRows(FpLiifDecoder decoder, Tensor z, Tensor g, int outH, int outW, Action<int, int, Tensor> sink)
+    public static void DecodeRows(FpLiifDecoder decoder, Tensor z, Tensor g, int outH, int outW, Action<int, int, Tensor> sink) =>
+        Run(decoder, z, g, outH, outW, null, sink);
+
+    // into output [N, K, outH, outW], or band by band into sink
+    private static void Run(FpLiifDecoder decoder, Tensor z, Tensor g, int outH, int outW, Tensor? output, Action<int, int, Tensor>? sink)
     {
         using var noGrad = GradMode.NoGrad();
         var cfg = decoder.Config;
@@ -44,6 +51,11 @@ internal static class FpLiifFastPath
         var projected = wFeat.MatMul(reduced).Reshape(n, hidden, hf, wf); // [N, H, Hf, Wf]
         var perImage = g.MatMul(wG.Transpose(0, 1)).Add(first.Bias!).Reshape(n, hidden, 1); // [N, H, 1]
 
+        if (FpLiifGridDecoder.Supports(cfg) && !PerOpForm && (output is not null || n == 1))
+        {
+            FpLiifGridDecoder.Decode(decoder, projected, perImage.Reshape(n, hidden), wPe, output, outH, outW, sink);
+            return;
+        }
         int rowsPerChunk = Math.Max(1, cfg.ChunkPixels / outW);
         for (int start = 0; start < outH; start += rowsPerChunk)
         {
@@ -65,7 +77,8 @@ internal static class FpLiifFastPath
                 if (tap.Weight is { } w) x = x.Mul(Tensor.FromArray(w, 1, 1, m));
                 logits = logits is null ? x : logits.Add(x);
             }
-            sink(start, rows, logits!);
+            if (output is not null) CopyRows(logits!, output, start, m);
+            else sink!(start, rows, logits!);
         }
     }
 

@@ -33,6 +33,18 @@ internal static class LiifSampling
         return coords;
     }
 
+    /// <summary>For each positional-encoding input, whether it depends on the query's row (y) rather than its column (x);
+    /// inputs that depend on neither (the cell term) count as row inputs. LIIF's: (rel_y, rel_x, cell_y, cell_x);
+    /// sinusoidal: y-sines, y-cosines, x-sines, x-cosines.</summary>
+    public static bool[] RowDependent(FpLiifConfig config)
+    {
+        int dims = config.PositionalDims;
+        var row = new bool[dims];
+        for (int d = 0; d < dims; d++)
+            row[d] = config.PositionalEncoding == FpLiifPositionalEncoding.LiifRelative ? d % 2 == 0 : d < dims / 2;
+        return row;
+    }
+
     /// <summary>Index of the latent cell grid_sample 'nearest' (align_corners=False) picks for coordinate c.</summary>
     public static int NearestIndex(float c, int n)
     {

@@ -45,10 +45,22 @@ public sealed partial class Tensor
         if (!_requiresGrad) return;
         if (!Shapes.Equal(grad.ShapeArray, _shape))
             throw new InvalidOperationException($"Gradient of shape {Shapes.Format(grad.ShapeArray)} for a tensor of shape {Shapes.Format(_shape)} (op {Node?.Op ?? "leaf"}).");
-        if (Grad is null) Grad = IsLeaf ? grad.Clone() : grad;
+        if (Grad is null)
+        {
+            Grad = IsLeaf ? grad.Clone() : grad;
+            if (IsLeaf) GradRecycler.Keep(Grad);
+            else GradRecycler.Hold(grad);
+        }
         else
         {
+            var old = Grad;
             using (GradMode.NoGrad()) Grad = Grad.Add(grad);
+            if (IsLeaf) GradRecycler.Keep(Grad);
+            else
+            {
+                GradRecycler.Hold(Grad);
+                GradRecycler.Release(old);
+            }
         }
     }
 
@@ -61,6 +73,7 @@ public sealed partial class Tensor
         if (gradient is null && Count != 1) throw new InvalidOperationException($"Backward() without a gradient needs a one-element tensor, got shape {Shapes.Format(_shape)}.");
         var order = TopologicalOrder();
         using (GradMode.NoGrad())
+        using (var recycler = GradRecycler.Begin())
         {
             AccumulateGrad(gradient ?? Full(1f, _shape));
             for (int i = order.Count - 1; i >= 0; i--)
@@ -69,11 +82,15 @@ public sealed partial class Tensor
                 var node = t.Node!;
                 var g = t.Grad;
                 if (!t.IsLeaf) t.Grad = null;
+                // Every consumer of t ran before it, so t's rule (and the activations it captured) is needed no more:
+                // releasing it now lets the collector reclaim the forward activations while backward is still running.
+                t.Node = null;
                 if (g is null) continue;
                 node.Backward(g);
+                GradRecycler.Release(g);
+                recycler.Recycle();
             }
         }
-        foreach (var t in order) t.Node = null;
     }
 
     // Non-leaf tensors reachable from this one, each after all of its inputs.

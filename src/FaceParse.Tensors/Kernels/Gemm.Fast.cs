@@ -34,6 +34,25 @@ public static partial class Gemm
             });
     }
 
+    /// <summary>C = act(A·B + rowBias) with the bias and activation applied in the GEMM's epilogue (one pass over C);
+    /// C's rows are <paramref name="ldc"/> floats apart, so the product can land inside a larger tensor. The reference is
+    /// <see cref="MultiplyReference"/> followed by the bias and <see cref="Activations.Apply"/>.</summary>
+    // A[m,k], B[k,n], rowBias[m]|[] -> C[m,n] (row stride ldc)
+    public static unsafe void MultiplyEpilogue(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k, ReadOnlySpan<float> rowBias, Epilogue act,
+        Span<float> c, int ldc)
+    {
+        if (ldc < n) throw new ArgumentException($"GEMM: ldc {ldc} is smaller than n = {n}.");
+        if (!rowBias.IsEmpty && rowBias.Length < m) throw new ArgumentException($"GEMM: bias has {rowBias.Length} elements, needs m = {m}.");
+        CheckSizes(a.Length, b.Length, m * n, m, n, k);
+        if (m > 0 && c.Length < (long)(m - 1) * ldc + n) throw new ArgumentException($"GEMM: C has {c.Length} elements, needs (m-1)*ldc + n.");
+        fixed (float* pa = a, pb = b, pc = c, pbias = rowBias)
+            MultiplyCore(new GemmArgs
+            {
+                A = pa, Lda = k, B = pb, Ldb = n, C = pc, Ldc = ldc, M = m, N = n, K = k,
+                RowBias = rowBias.IsEmpty ? null : pbias, Act = act,
+            });
+    }
+
     // batch × (A[m,k]|[k,m], B[k,n]|[n,k] -> C[m,n]); matrix i starts at i·stride in each span (stride 0 = shared)
     public static unsafe void MultiplyBatched(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int batch, int m, int n, int k, bool transA, bool transB, bool accumulate,
         Span<float> c, long strideA, long strideB, long strideC)

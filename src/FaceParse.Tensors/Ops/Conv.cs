@@ -26,11 +26,14 @@ public sealed partial class Tensor
         var xd = Spatial.Dense(this);
         var wd = Spatial.Dense(weight);
         var y = Empty(outShape);
+        // ReLU's derivative is readable from its output (y > 0 ⇔ pre-activation > 0), so it stays fused even when recording
+        // and backward keeps only y; other activations keep their pre-activation for backward.
+        bool fuse = !track || epilogue is Epilogue.None or Epilogue.Relu;
         Kernels.Conv2d.Forward(xd.Span, wd.Span, bias is null ? default : Spatial.Dense(bias).Span,
-            residual is null ? default : Spatial.Dense(residual).Span, geo, track ? Epilogue.None : epilogue, y.Span);
+            residual is null ? default : Spatial.Dense(residual).Span, geo, fuse ? epilogue : Epilogue.None, y.Span);
         if (!track) return y;
         var pre = y;
-        if (epilogue != Epilogue.None)
+        if (!fuse)
         {
             y = Empty(outShape);
             MapEpilogue(epilogue, pre, y, null, derivative: false);
@@ -41,7 +44,7 @@ public sealed partial class Tensor
             if (epilogue != Epilogue.None)
             {
                 var dPre = Empty(outShape);
-                MapEpilogue(epilogue, pre, dPre, dy, derivative: true);
+                MapEpilogue(epilogue, pre, dPre, dy, derivative: true); // for a fused ReLU, pre is its output: same mask
                 dy = dPre;
             }
             if (RequiresGrad)

@@ -64,6 +64,45 @@ public sealed class GemmTests
         Assert.Throws<ArgumentException>(() => Gemm.Multiply(new float[6], new float[9], -1, 3, 3, false, false, false, new float[6]));
     }
 
+    [Fact]
+    public void MultiplyEpilogueMatchesReferencePlusBiasAndActivationInsideAWiderOutput()
+    {
+        var rng = new Random(77);
+        ForEachConfiguration((level, threads) =>
+        {
+            foreach (var (m, n, k) in Shapes)
+                foreach (bool withBias in new[] { false, true })
+                    foreach (var act in new[] { Epilogue.None, Epilogue.Relu })
+                    {
+                        int ldc = n + 5;
+                        float[] a = Random(rng, m * k), b = Random(rng, k * n), bias = withBias ? Random(rng, m) : [];
+                        float[] expected = new float[m * n], mag = new float[m * n];
+                        Gemm.MultiplyReference(a, b, m, n, k, false, false, false, expected);
+                        Gemm.MultiplyReference(Abs(a), Abs(b), m, n, k, false, false, false, mag);
+                        var sentinel = Random(rng, Math.Max(0, (m - 1) * ldc + n));
+                        var actual = (float[])sentinel.Clone();
+                        Gemm.MultiplyEpilogue(a, b, m, n, k, bias, act, actual, ldc);
+                        var packed = new float[m * n];
+                        for (int i = 0; i < m; i++)
+                        {
+                            for (int j = 0; j < n; j++)
+                            {
+                                float v = expected[i * n + j] + (withBias ? bias[i] : 0);
+                                expected[i * n + j] = Activations.Apply(act, v);
+                                mag[i * n + j] += withBias ? MathF.Abs(bias[i]) : 0;
+                                packed[i * n + j] = actual[i * ldc + j];
+                            }
+                            // the gap between rows of the wider output is left untouched
+                            for (int j = n; j < ldc && i < m - 1; j++) Assert.Equal(sentinel[i * ldc + j], actual[i * ldc + j]);
+                        }
+                        AssertClose(expected, packed, mag, $"{level} t={threads} m={m} n={n} k={k} bias={withBias} act={act}");
+                    }
+        });
+        Assert.Throws<ArgumentException>(() => Gemm.MultiplyEpilogue(new float[6], new float[9], 2, 3, 3, [], Epilogue.None, new float[6], 2));
+        Assert.Throws<ArgumentException>(() => Gemm.MultiplyEpilogue(new float[6], new float[9], 2, 3, 3, new float[1], Epilogue.None, new float[6], 3));
+        Assert.Throws<ArgumentException>(() => Gemm.MultiplyEpilogue(new float[6], new float[9], 2, 3, 3, [], Epilogue.None, new float[6], 4));
+    }
+
     private static void Check(Random rng, int m, int n, int k, bool transA, bool transB, bool accumulate, string context)
     {
         float[] a = Random(rng, m * k), b = Random(rng, k * n), c0 = Random(rng, m * n);
