@@ -60,7 +60,10 @@ public sealed class FaceParser
             {
                 // Labels only on the managed engine: arg-max band by band, so no K×H×W tensor is ever built.
                 Model.PhotoLogitRows(photo, InputSize, height, width, (start, rows, band) =>
-                    LabelDecoding.ArgMax(band.Reshape(1, k, rows, width)).CopyTo(labelMap.AsSpan(start * width)));
+                {
+                    using var perBand = new TensorScope(); // the arg-max of each band is returned to the pool at once
+                    LabelDecoding.ArgMax(band.Reshape(1, k, rows, width)).CopyTo(labelMap.AsSpan(start * width));
+                });
             }
             else
             {
