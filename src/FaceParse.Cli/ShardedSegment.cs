@@ -116,6 +116,19 @@ internal sealed partial class ShardedSegment
         return [.. files.Select(f => Sharding.Key(Path.GetRelativePath(root, f)))];
     }
 
+    /// <summary>Removes what a killed earlier attempt at this input may have left: the hidden temporary and backup files of
+    /// <see cref="OutputSet"/> beside each of its outputs (exact names, so another input's files are never touched).</summary>
+    private static void RemoveLeftovers(string folder, string stem)
+    {
+        foreach (string name in new[] { ".labels.png", ".overlay.png", ".logits.npy" })
+            foreach (string suffix in new[] { "*.tmp", "*.bak" })
+                foreach (string file in Directory.EnumerateFiles(folder, $".{stem}{name}.{suffix}")) File.Delete(file);
+        string masks = Path.Combine(folder, stem + ".masks");
+        if (Directory.Exists(masks))
+            foreach (string file in Directory.EnumerateFiles(masks, ".*").Where(f => f.EndsWith(".tmp", StringComparison.Ordinal) || f.EndsWith(".bak", StringComparison.Ordinal)))
+                File.Delete(file);
+    }
+
     private static bool IsPerFileError(Exception e) =>
         e is ImageFormatException or IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException or NotSupportedException;
 }

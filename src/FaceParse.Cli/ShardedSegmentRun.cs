@@ -65,6 +65,7 @@ internal sealed partial class ShardedSegment
                     }
                 }
                 string folder = Directory.CreateDirectory(Path.Combine(_root, input.RelativeFolder)).FullName;
+                RemoveLeftovers(folder, stems[input.Relative]);
                 int faces = segmentOne(input.FullPath, folder, stems[input.Relative]);
                 writer.Append(record with { Status = "ok", Faces = faces, Outputs = [.. OutputsOf(_root, folder, stems[input.Relative], kinds)], Ms = Math.Round(watch.Elapsed.TotalMilliseconds, 1) });
                 ok++;
