@@ -4,7 +4,7 @@ using FaceParse.Inference;
 
 namespace FaceParse.Cli;
 
-/// <summary>`faceparse bench model [--model M] [--size N] [--out-size N] [--repeats R] [--train-steps S] [--threads T] [--json]`:
+/// <summary>`faceparse bench model [--model M] [--size N] [--out-size N] [--repeats R] [--train-steps S] [--threads T] [--json] [--compare onnxruntime]`:
 /// latency, images/s, peak memory and training throughput of a model. Measuring lives in <see cref="ModelBenchmark"/>.</summary>
 internal static class BenchModelCommand
 {
@@ -16,14 +16,21 @@ internal static class BenchModelCommand
         var repeats = new Option<int>("--repeats") { Description = "Timed inference runs; the median is reported.", DefaultValueFactory = _ => 10 };
         var trainSteps = new Option<int>("--train-steps") { Description = "Timed training steps (batch 4, 4096 queries per image); 0 skips.", DefaultValueFactory = _ => 3 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
+        var compare = new Option<string?>("--compare")
+        {
+            Description = "Run another engine side by side on the same model, input and threads (interleaved; no training figure): onnxruntime.",
+        };
+        compare.AcceptOnlyFromAmong("onnxruntime");
         var command = new Command("model", "Inference latency (median), images/s, peak working set and training images/s of a model.")
         {
-            model, size, outSize, repeats, trainSteps, json,
+            model, size, outSize, repeats, trainSteps, json, compare,
         };
         command.SetAction(result =>
         {
             var segmentation = ModelRegistry.Load(result.GetValue(model)!);
             int side = result.GetValue(size) ?? segmentation.InputSize;
+            if (result.GetValue(compare) is not null)
+                return BenchModelCompare.Print(segmentation, side, result.GetValue(outSize) ?? side, result.GetValue(repeats), result.GetValue(json));
             var options = new ModelBenchmarkOptions(side, result.GetValue(outSize) ?? side, result.GetValue(repeats)) { TrainSteps = result.GetValue(trainSteps) };
             var outcome = ModelBenchmark.Run(segmentation, options);
             if (result.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(ToJson(outcome)));

@@ -19,11 +19,17 @@ internal static class SegmentCommand
         var size = new Option<int?>("--size") { Description = "Network input size (default: the model's training size)." };
         var outSize = new Option<string>("--out-size") { Description = "Label map size: original, N (N×N) or WxH.", DefaultValueFactory = _ => "original" };
         var emit = new Option<string>("--emit") { Description = "Comma-separated outputs: labels, overlay, masks, logits.", DefaultValueFactory = _ => "labels,overlay" };
+        var engine = new Option<string>("--engine")
+        {
+            Description = "What runs the network: managed (FaceParse's engine) or onnxruntime (the exported graph in ONNX Runtime).",
+            DefaultValueFactory = _ => "managed",
+        };
+        engine.AcceptOnlyFromAmong("managed", "onnxruntime");
         var faceBoxes = new Option<string[]>("--face-box") { Description = "x,y,w,h of a face (repeatable): parse only the faces, grown by the default margin." };
         var batchOptions = new BatchOptions();
         var command = new Command("segment", "Label every pixel of face photos (skin, eyes, hair, ...) and write label maps, overlays, masks or logits.")
         {
-            inputs, output, model, size, outSize, emit, faceBoxes,
+            inputs, output, model, size, outSize, emit, faceBoxes, engine,
         };
         batchOptions.AddTo(command);
         command.SetAction(result =>
@@ -32,13 +38,15 @@ internal static class SegmentCommand
             var labelSize = SegmentOutputs.ParseOutSize(result.GetValue(outSize)!);
             var boxes = (result.GetValue(faceBoxes) ?? []).Select(FaceBox.Parse).ToList();
             if (boxes.Count > 0 && labelSize is not null) throw new ArgumentException("--face-box labels the photo at its own size; leave --out-size at original");
+            using var runtime = result.GetValue(engine) == "onnxruntime" ? Engines.OnnxRuntime() : null;
             var batch = ShardedSegment.Prepare(result, batchOptions, result.GetValue(inputs)!, result.GetValue(output)!);
             if (batch?.Refused is { } refused) return refused;
             if (batch is null && result.GetValue(inputs)!.Length == 0) throw new ArgumentException("name at least one photo, folder or glob (or --inputs FILE)");
             var (files, problems) = batch is null ? SegmentInputs.Expand(result.GetValue(inputs)!) : ([], []);
             string folder = Directory.CreateDirectory(result.GetValue(output)!).FullName;
             RequireWritable(folder);
-            var parser = FaceParser.Load(result.GetValue(model)!, new FaceParserOptions { InputSize = result.GetValue(size), KeepLogits = kinds.HasFlag(SegmentEmit.Logits) });
+            var parser = FaceParser.Load(result.GetValue(model)!,
+                new FaceParserOptions { InputSize = result.GetValue(size), KeepLogits = kinds.HasFlag(SegmentEmit.Logits), Engine = runtime });
             foreach (string problem in problems) Console.Error.WriteLine($"faceparse: error: {problem}");
             var stems = SegmentInputs.Stems(files);
             var clock = Stopwatch.StartNew();
@@ -53,7 +61,7 @@ internal static class SegmentCommand
             var failures = Process(files, i => SegmentOne(files[i], folder, stems[i]));
             int done = files.Count - failures;
             Console.WriteLine($"segmented {done} of {files.Count} image(s) in {clock.Elapsed.TotalSeconds:F2} s" +
-                $"{(done > 0 ? $" ({clock.Elapsed.TotalMilliseconds / done:F0} ms per image)" : "")} with {parser.Model.Name} -> {folder}" +
+                $"{(done > 0 ? $" ({clock.Elapsed.TotalMilliseconds / done:F0} ms per image)" : "")} with {parser.Model.Name}{(runtime is null ? "" : $" on {runtime.Name}")} -> {folder}" +
                 $"{(failures + problems.Count > 0 ? $"; {failures + problems.Count} failed" : "")}");
             return failures + problems.Count > 0 ? 1 : 0;
         });

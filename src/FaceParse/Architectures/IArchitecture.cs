@@ -1,3 +1,4 @@
+using FaceParse.Export.Onnx;
 using FaceParse.Nn;
 
 namespace FaceParse.Architectures;
@@ -37,4 +38,8 @@ public interface IArchitecture
     /// <exception cref="KeyNotFoundException">A weight is missing (callers turn it into an <see cref="InvalidDataException"/>).</exception>
     /// <exception cref="ArgumentException">A weight has the wrong shape.</exception>
     ParsingNetwork Build(VarBuilder vb, string configJson);
+
+    /// <summary>Writes this architecture's network as an ONNX graph (<c>faceparse export</c>, the ONNX Runtime engine), or null
+    /// when it has no exporter (exporting it is then an error naming it).</summary>
+    IOnnxArchitectureExporter? OnnxExporter => null;
 }

@@ -79,12 +79,14 @@ public sealed class SegmentationModel
         Create(Description, Module.StateDict().ToDictionary(p => p.Key, p => p.Value.Clone()));
 
     /// <summary>The one inference path shared by <see cref="FaceParser"/> and the evaluator: the photo as network input
-    /// (<see cref="ModelInput.FromPhoto"/>), then logits at outH × outW without recording gradients.</summary>
+    /// (<see cref="ModelInput.FromPhoto"/>), then logits at outH × outW without recording gradients — computed by
+    /// <paramref name="engine"/> when one is given (e.g. ONNX Runtime), by the managed network otherwise.</summary>
     // photo → logits [1, K, outH, outW] (in the caller's TensorScope)
-    internal Tensor PhotoLogits(Image photo, int side, int outH, int outW)
+    internal Tensor PhotoLogits(Image photo, int side, int outH, int outW, IInferenceEngine? engine = null)
     {
         using var noGrad = GradMode.NoGrad();
-        return Forward(ModelInput.FromPhoto(photo, side), outH, outW);
+        var input = ModelInput.FromPhoto(photo, side);
+        return engine is null ? Forward(input, outH, outW) : engine.Forward(this, input, outH, outW);
     }
 
     private static SegmentationModel Build(ModelDescription description, VarBuilder vb, IReadOnlyDictionary<string, Tensor>? strictWeights)

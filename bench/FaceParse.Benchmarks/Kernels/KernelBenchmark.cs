@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Runtime.Intrinsics;
 using System.Text.Json.Serialization;
+using FaceParse.Tensors;
+using FaceParse.Tensors.Kernels;
 using FaceParse.Tensors.Runtime;
 
-namespace FaceParse.Tensors.Kernels;
+namespace FaceParse.Benchmarks.Kernels;
 
 /// <summary>One measured kernel: GFLOP/s counts 2·MAC of the direct definition; real GFLOP/s counts what the kernel executed
 /// (tile padding included; Winograd's 16 products per 2×2 tile instead of 36; for another engine, the same as GFLOP/s). <paramref name="Engine"/>: null for our kernels, else the compared runtime (so plain rows keep the six documented fields).</summary>

@@ -3,7 +3,9 @@ using FaceParse.Imaging.Jpeg;
 using FaceParse.Imaging.Netpbm;
 using FaceParse.Imaging.Png;
 
-namespace FaceParse.Imaging.Benchmarks;
+using FaceParse.Imaging;
+
+namespace FaceParse.Benchmarks.Imaging;
 
 /// <summary>One measured task. Reference figures are null when no reference tool ran for the row.</summary>
 /// <param name="MpPerSecond">Megapixels per second of our codec: median over the timed repeats after warm-up.</param>

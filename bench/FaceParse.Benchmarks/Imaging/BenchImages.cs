@@ -1,4 +1,6 @@
-namespace FaceParse.Imaging.Benchmarks;
+using FaceParse.Imaging;
+
+namespace FaceParse.Benchmarks.Imaging;
 
 /// <summary>Deterministic synthetic inputs for the imaging benchmark (the same bytes on every machine and run).</summary>
 public static class BenchImages

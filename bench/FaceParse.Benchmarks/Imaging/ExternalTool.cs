@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace FaceParse.Imaging.Benchmarks;
+namespace FaceParse.Benchmarks.Imaging;
 
 /// <summary>Reference command-line tools (djpeg, cjpeg, netpbm): finding them on PATH and running them.</summary>
 public static class ExternalTool
