@@ -26,7 +26,7 @@ public static class ExternalTools
     /// <summary>Runs `tool args` with input on stdin and returns its exit code and stderr (stdout is discarded).</summary>
     public static (int ExitCode, string Stderr) Try(string tool, string args, byte[] input)
     {
-        string path = FaceParse.Imaging.Benchmarks.ExternalTool.Find(tool) ?? SkipOrFail(tool);
+        string path = FaceParse.Benchmarks.Imaging.ExternalTool.Find(tool) ?? SkipOrFail(tool);
         var start = new ProcessStartInfo(path) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args.Split(' ', StringSplitOptions.RemoveEmptyEntries)) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
