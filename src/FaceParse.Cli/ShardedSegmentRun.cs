@@ -136,12 +136,14 @@ internal sealed partial class ShardedSegment
         return exit;
     }
 
-    // The latest decisive record (ok or failed) per input from every shard file, for this model and these settings.
+    // The latest decisive record (ok or failed) per input of this shard, from every shard file (any N), for this model and
+    // these settings. Only this shard's inputs are kept, so memory grows with the shard, not with the whole batch.
     private Dictionary<string, ManifestRecord> Previous(string modelSha)
     {
         var latest = new Dictionary<string, ManifestRecord>(StringComparer.Ordinal);
         foreach (var (_, r) in Manifest.ReadAll(_root))
             if (r.IsFile && r.Status is "ok" or "failed" && r.ModelSha256 == modelSha && r.Settings == _settings
+                && Sharding.ShardOf(r.Path!, _shard.Count) == _shard.Index
                 && (!latest.TryGetValue(r.Path!, out var seen) || string.CompareOrdinal(r.Time, seen.Time) >= 0)) latest[r.Path!] = r;
         return latest;
     }

@@ -60,9 +60,9 @@ public sealed class ShardedBatchTests(ITestOutputHelper output) : IDisposable
         Assert.False(workers[victim].HasExited || workers[termed].HasExited, "a worker finished before it could be killed; make the shares larger");
         workers[victim].Kill();
         using (var term = Process.Start("kill", ["-TERM", workers[termed].Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) term.WaitForExit();
-        int okBeforeKill = DoneRecords(victimManifest);
         var exits = new int[Shards];
         for (int k = 0; k < Shards; k++) exits[k] = await Finish(workers[k]);
+        int okBeforeKill = DoneRecords(victimManifest); // read once the process is gone: a kill is not instantaneous
         Assert.Equal(137, exits[victim]);
         Assert.Equal(75, exits[termed]);
         int okBeforeTerm = DoneRecords(termedManifest);
