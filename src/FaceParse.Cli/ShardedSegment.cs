@@ -28,6 +28,9 @@ internal sealed partial class ShardedSegment
         (_shard, _root, _all, _problems, _hashInputs, _retryFailed, _settings) = (shard, root, all, problems, hash, retry, settings);
     }
 
+    // SIGTERM/Ctrl+C from Prepare on (before the model loads), so a stop during start-up is also a clean exit 75
+    private StopSignal? _stop;
+
     /// <summary>Exit code when the batch could not start (the output store is not writable), else null.</summary>
     public int? Refused { get; private set; }
 
@@ -44,6 +47,7 @@ internal sealed partial class ShardedSegment
         string settings = Settings(result, options);
         var batch = new ShardedSegment(shard ?? ShardSpec.Whole, Path.GetFullPath(output), all, problems,
             result.GetValue(options.Verify) == "hash", result.GetValue(options.RetryFailed), settings);
+        batch._stop = new StopSignal(m => Console.Error.WriteLine($"faceparse: shard {batch._shard}: {m}"));
         try
         {
             Directory.CreateDirectory(Manifest.Folder(batch._root));

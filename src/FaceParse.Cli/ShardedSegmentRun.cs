@@ -10,14 +10,15 @@ internal sealed partial class ShardedSegment
     /// outputs all or nothing and returns the number of faces parsed.</summary>
     public int Run(string modelReference, string modelName, SegmentEmit kinds, Func<string, string, string, int> segmentOne)
     {
+        using var stop = _stop ?? new StopSignal(m => Console.Error.WriteLine($"faceparse: shard {_shard}: {m}"));
         if (Refused is { } refused) return refused;
+        if (stop.Requested) return ExitTempFail;
         string modelSha = Sha256Of(ModelRegistry.ResolvePath(modelReference));
         var previous = Previous(modelSha);
         var mine = _all.Where(i => Sharding.ShardOf(i.Relative, _shard.Count) == _shard.Index).ToList();
         var stems = BatchInputs.Stems(_all);
         string host = Environment.MachineName;
         ManifestRecord Base() => new() { Shard = _shard.Index, Shards = _shard.Count, Pid = Environment.ProcessId, Host = host, Time = Manifest.Now() };
-        using var stop = new StopSignal(m => Console.Error.WriteLine($"faceparse: shard {_shard}: {m}"));
         ManifestWriter writer;
         string list;
         try
