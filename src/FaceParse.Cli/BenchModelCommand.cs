@@ -10,7 +10,7 @@ internal static class BenchModelCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Model file or registered name.", DefaultValueFactory = _ => "default" };
+        var model = new Option<string>("--model") { Description = "Model file, registered name, or an architecture preset such as segface-mobilenet (random weights).", DefaultValueFactory = _ => "default" };
         var size = new Option<int?>("--size") { Description = "Input side (default: the model's training size)." };
         var outSize = new Option<int?>("--out-size") { Description = "Output side the logits are decoded at (default: --size)." };
         var repeats = new Option<int>("--repeats") { Description = "Timed inference runs; the median is reported.", DefaultValueFactory = _ => 10 };
@@ -27,7 +27,14 @@ internal static class BenchModelCommand
         };
         command.SetAction(result =>
         {
-            var segmentation = ModelRegistry.Load(result.GetValue(model)!);
+            string reference = result.GetValue(model)!;
+            SegmentationModel segmentation;
+            try { segmentation = ModelRegistry.Load(reference); }
+            catch (FileNotFoundException) when (FaceParse.Architectures.ArchitectureRegistry.FindPreset(reference) is { } preset)
+            {
+                // an architecture preset with seeded random weights: speed and memory do not depend on the values
+                segmentation = SegmentationModel.CreateNew(preset.Preset, FaceParse.Labels.LabelSets.CelebAMaskHq, preset.Architecture.DefaultInputSize, seed: 0);
+            }
             int side = result.GetValue(size) ?? segmentation.InputSize;
             if (result.GetValue(compare) is not null)
                 return BenchModelCompare.Print(segmentation, side, result.GetValue(outSize) ?? side, result.GetValue(repeats), result.GetValue(json));
