@@ -48,35 +48,41 @@ internal static class SegmentOutputs
         return (sizes[0], sizes[^1]);
     }
 
-    /// <summary>Writes the requested files for one photo into <paramref name="folder"/>; returns how many were written.</summary>
+    /// <summary>Writes the requested files for one photo into <paramref name="folder"/>, all or nothing (see
+    /// <see cref="OutputSet"/>); returns how many were written.</summary>
     public static int Write(string folder, string stem, Image photo, ParseResult result, SegmentEmit emit)
     {
-        int written = 0;
+        var files = new List<(string Path, byte[] Bytes)>();
         if (emit.HasFlag(SegmentEmit.Labels))
-        {
-            ImageCodec.Save(Path.Combine(folder, stem + ".labels.png"), result.ToPaletteImage());
-            written++;
-        }
+            files.Add((Path.Combine(folder, stem + ".labels.png"), ImageCodec.Encode(result.ToPaletteImage(), ImageFileFormat.Png)));
         if (emit.HasFlag(SegmentEmit.Overlay))
-        {
-            ImageCodec.Save(Path.Combine(folder, stem + ".overlay.png"), result.Overlay(photo));
-            written++;
-        }
-        if (emit.HasFlag(SegmentEmit.Masks))
-        {
-            string masks = Directory.CreateDirectory(Path.Combine(folder, stem + ".masks")).FullName;
-            foreach (var cls in result.PresentClasses)
-            {
-                ImageCodec.Save(Path.Combine(masks, cls.Name + ".png"), result.MaskOf(cls.Id));
-                written++;
-            }
-        }
+            files.Add((Path.Combine(folder, stem + ".overlay.png"), ImageCodec.Encode(result.Overlay(photo), ImageFileFormat.Png)));
         if (emit.HasFlag(SegmentEmit.Logits))
         {
             var logits = result.Logits ?? throw new InvalidOperationException("logits were not kept by the parser");
-            AtomicFile.Write(Path.Combine(folder, stem + ".logits.npy"), stream => Npy.Write(stream, logits));
-            written++;
+            using var npy = new MemoryStream();
+            Npy.Write(npy, logits);
+            files.Add((Path.Combine(folder, stem + ".logits.npy"), npy.ToArray()));
         }
-        return written;
+        string masks = Path.Combine(folder, stem + ".masks");
+        bool createdMasks = false;
+        if (emit.HasFlag(SegmentEmit.Masks))
+        {
+            createdMasks = !Directory.Exists(masks);
+            Directory.CreateDirectory(masks);
+            foreach (var cls in result.PresentClasses)
+                files.Add((Path.Combine(masks, cls.Name + ".png"), ImageCodec.Encode(result.MaskOf(cls.Id), ImageFileFormat.Png)));
+        }
+        try
+        {
+            OutputSet.Write(files);
+        }
+        catch (IOException) when (createdMasks)
+        {
+            try { Directory.Delete(masks); }
+            catch (IOException) { }
+            throw;
+        }
+        return files.Count;
     }
 }

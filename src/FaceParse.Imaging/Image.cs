@@ -89,6 +89,17 @@ public sealed class PaletteImage
         Alpha = alpha ?? [];
     }
 
+    /// <summary>The palette grown with black entries so that it covers every index used (at most 256 entries); the same
+    /// array when it already does. Decoders use it for files whose indices run past their palette, which render black.</summary>
+    internal static byte[] CoveringPalette(byte[] palette, ReadOnlySpan<byte> indices)
+    {
+        int entries = palette.Length / 3;
+        if (entries >= 256 || indices.IndexOfAnyInRange((byte)entries, byte.MaxValue) < 0) return palette;
+        int used = 0;
+        foreach (byte index in indices) used = Math.Max(used, index + 1);
+        return [.. palette, .. new byte[used * 3 - palette.Length]];
+    }
+
     /// <summary>The colours: RGB, or RGBA when <see cref="Alpha"/> is present (entries past its end are opaque).
     /// Indices past the palette render as opaque black.</summary>
     public Image ToImage()

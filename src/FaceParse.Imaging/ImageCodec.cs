@@ -152,6 +152,8 @@ public static class ImageCodec
     /// 8 bytes a pixel (16-bit RGBA, uncompressed) plus 16 MiB of metadata.</summary>
     private static byte[] ReadFile(string path, ImageDecodeOptions options)
     {
+        if (Directory.Exists(path)) throw new IOException($"{path}: is a folder, not an image file");
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
         long length = new FileInfo(path).Length;
         long limit = Math.Min(Array.MaxLength, options.MaxPixels * 8 + (16L << 20));
         if (length > limit) throw new ImageFormatException($"file is {length} bytes, more than any image within the {options.MaxPixels}-pixel limit needs", path);
@@ -166,6 +168,11 @@ public static class ImageCodec
         {
             File.WriteAllBytes(temp, bytes);
             File.Move(temp, full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The temporary name is ours, not the caller's: report the target.
+            throw new IOException($"{path}: cannot write ({e.Message.Replace(temp, full)})", e);
         }
         finally
         {

@@ -29,6 +29,7 @@ public static class Shapes
 
     public static bool IsContiguous(ReadOnlySpan<int> shape, ReadOnlySpan<int> strides)
     {
+        if (shape.Contains(0)) return true; // no elements: every layout is contiguous (as in PyTorch)
         int s = 1;
         for (int i = shape.Length - 1; i >= 0; i--)
         {

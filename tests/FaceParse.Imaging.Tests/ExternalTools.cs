@@ -23,6 +23,26 @@ public static class ExternalTools
         return output.ToArray();
     }
 
+    /// <summary>Runs `tool args` with input on stdin and returns its exit code and stderr (stdout is discarded).</summary>
+    public static (int ExitCode, string Stderr) Try(string tool, string args, byte[] input)
+    {
+        string path = FaceParse.Benchmarks.Imaging.ExternalTool.Find(tool) ?? SkipOrFail(tool);
+        var start = new ProcessStartInfo(path) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args.Split(' ', StringSplitOptions.RemoveEmptyEntries)) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var copy = process.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
+        try
+        {
+            process.StandardInput.BaseStream.Write(input);
+            process.StandardInput.Close();
+        }
+        catch (IOException) { } // the tool may stop reading early on a bad file
+        copy.Wait();
+        process.WaitForExit();
+        return (process.ExitCode, stderr.Result.Trim());
+    }
+
     private static string SkipOrFail(string tool)
     {
         string message = $"{tool} is not on PATH; install netpbm and libjpeg-turbo-progs to cross-check against reference tools";

@@ -130,7 +130,18 @@ public sealed class SafeTensorsTests
         { "missing shape", File("{\"x\":{\"dtype\":\"F32\",\"data_offsets\":[0,8]}}", new byte[8]), "'shape'" },
         { "metadata not strings", File("{\"__metadata__\":{\"a\":1}," + Ok + "}", new byte[8]), "must be a string" },
         { "duplicate name", File("{" + Ok + "," + Ok + "}", new byte[8]), "twice" },
+        { "invalid UTF-8 key", [8, 0, 0, 0, 0, 0, 0, 0, .. "{\""u8, 0xFF, 0xFE, .. "\":1}"u8], "UTF-8" },
+        { "lone surrogate key", File("{\"\\udc00\":1}"), "UTF-16" },
+        { "lone surrogate metadata", File("{\"__metadata__\":{\"a\":\"\\ud800\"}," + Ok + "}", new byte[8]), "UTF-16" },
     };
+
+    [Fact]
+    public void ZeroElementTensorsOfAnyRankLoad()
+    {
+        var file = Load(File("{\"e\":{\"dtype\":\"I32\",\"shape\":[0,0],\"data_offsets\":[0,0]},\"f\":{\"dtype\":\"F32\",\"shape\":[3,0,2],\"data_offsets\":[0,0]}}"));
+        Assert.Equal([0, 0], file.Tensors["e"].Shape);
+        Assert.Equal(0, file.Tensors["f"].Span.Length);
+    }
 
     [Theory]
     [MemberData(nameof(Malformed))]

@@ -41,7 +41,7 @@ public static class BmpDecoder
             (palette[3 * i], palette[3 * i + 1], palette[3 * i + 2]) = (bgrx[4 * i + 2], bgrx[4 * i + 1], bgrx[4 * i]);
             grayRamp &= bgrx[4 * i] == i && bgrx[4 * i + 1] == i && bgrx[4 * i + 2] == i;
         }
-        var paletteImage = new PaletteImage(header.Width, header.Height, indices, palette);
+        var paletteImage = new PaletteImage(header.Width, header.Height, indices, PaletteImage.CoveringPalette(palette, indices));
         if (grayRamp)
             return new DecodedImage(header.ToInfo() with { ColorModel = ImageColorModel.Gray }, new Image(header.Width, header.Height, 1, (byte[])indices.Clone()), palette: paletteImage);
         return new DecodedImage(header.ToInfo(), paletteImage.ToImage(), palette: paletteImage);

@@ -19,7 +19,7 @@ public static class JpegDecoder
     public static JpegInfo ReadInfo(ReadOnlySpan<byte> data, string? fileName = null)
     {
         var p = new JpegHeaderParser(fileName, long.MaxValue);
-        Walk(data, p, decode: false);
+        Walk(data, p, WalkMode.Info);
         return Info(p);
     }
 
@@ -41,11 +41,13 @@ public static class JpegDecoder
     public static Image Decode(ReadOnlySpan<byte> data, ImageDecodeOptions? options, string? fileName, out JpegInfo info)
     {
         options ??= ImageDecodeOptions.Default;
+        // Every marker segment is validated (entropy-coded data skipped) before any frame-sized buffer is allocated.
+        Walk(data, new JpegHeaderParser(fileName, options.MaxPixels), WalkMode.Validate);
         var p = new JpegHeaderParser(fileName, options.MaxPixels);
         Image image;
         try
         {
-            Walk(data, p, decode: true);
+            Walk(data, p, WalkMode.Decode);
             var f = p.Frame!;
             info = Info(p);
             if (f.Progressive) TransformCoefficients(f);
@@ -58,10 +60,14 @@ public static class JpegDecoder
         return options.ApplyExifOrientation ? JpegExif.Apply(image, p.Orientation) : image;
     }
 
-    /// <summary>Walks the marker segments; when decoding, decodes every scan, otherwise stops at the first SOS.
-    /// Data that ends after at least one scan is accepted (like libjpeg's "premature end" warning).</summary>
-    private static void Walk(ReadOnlySpan<byte> data, JpegHeaderParser p, bool decode)
+    private enum WalkMode { Info, Validate, Decode }
+
+    /// <summary>Walks the marker segments: Info stops at the first SOS, Validate parses every segment and skips the
+    /// entropy-coded data, Decode decodes every scan. Data that ends after at least one scan is accepted (like
+    /// libjpeg's "premature end" warning).</summary>
+    private static void Walk(ReadOnlySpan<byte> data, JpegHeaderParser p, WalkMode mode)
     {
+        bool decode = mode != WalkMode.Info;
         if (data.Length < 2 || data[0] != 0xFF || data[1] != 0xD8) throw p.Error("not a JPEG file (missing SOI marker)");
         int pos = 2, scans = 0;
         while (true)
@@ -73,7 +79,8 @@ public static class JpegDecoder
                 throw p.Error(p.Frame is null ? "premature end of JPEG data (no frame header)" : "premature end of JPEG data before any scan");
             }
             if (marker == 0xD9) break;
-            if (marker is 0x01 or 0xD8 or (>= 0xD0 and <= 0xD7)) continue; // stand-alone markers
+            if (marker == 0xD8) throw p.Error("invalid JPEG file structure: two SOI markers");
+            if (marker is 0x01 or (>= 0xD0 and <= 0xD7)) continue; // stand-alone markers
             if (pos + 2 > data.Length)
             {
                 if (scans > 0) return;
@@ -98,8 +105,9 @@ public static class JpegDecoder
                 case >= 0xE0 and <= 0xEF: p.ParseApp(marker, segment); break;
                 case 0xDA:
                     var scan = p.ParseSos(segment);
-                    if (!decode) return;
+                    if (mode == WalkMode.Info) return;
                     if (++scans > MaxScans) throw p.Error($"more than {MaxScans} scans");
+                    if (mode == WalkMode.Validate) break;
                     p.Frame!.Allocate();
                     pos = DecodeScan(data, pos, p, scan);
                     break;
@@ -149,6 +157,7 @@ public static class JpegDecoder
         var zero = new ushort[64];
         foreach (var c in f.Components)
         {
+            JpegFrame.AllocatePlane(c);
             var q = c.Quant ?? zero;
             int stride = c.PlaneStride;
             for (int by = 0; by < c.HeightInBlocks; by++)
@@ -161,6 +170,7 @@ public static class JpegDecoder
                     else JpegIdct.TransformDcOnly(block[0], q[0], dst, stride);
                 }
             }
+            c.Coefficients = []; // spent: the next component's plane may reuse the memory
         }
     }
 

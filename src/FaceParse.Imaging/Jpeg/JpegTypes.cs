@@ -75,19 +75,26 @@ internal sealed class JpegFrame
     /// <summary>Planes up to this size are rented from the shared pool (decoding many images then allocates nothing).</summary>
     private const int PooledPlaneBytes = 16 << 20;
 
-    /// <summary>Allocates planes (and coefficient buffers for progressive frames) once, at the first scan.</summary>
+    /// <summary>Allocates once, at the first scan: sample planes for sequential frames, coefficient buffers for
+    /// progressive ones (their planes come later, from <see cref="AllocatePlane"/>, as each component's coefficients are spent).</summary>
     public void Allocate()
     {
         if (Allocated) return;
         Allocated = true;
         foreach (var c in Components)
         {
-            int size = c.BlocksPerLine * 8 * c.BlocksPerColumn * 8;
-            c.PlaneRented = size <= PooledPlaneBytes;
-            c.Plane = c.PlaneRented ? ArrayPool<byte>.Shared.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
             if (Progressive) c.Coefficients = new short[c.BlocksPerLine * c.BlocksPerColumn * 64];
-            else c.Plane.AsSpan(0, size).Fill(128); // blocks a truncated scan never reaches stay mid-gray, as in libjpeg
+            else AllocatePlane(c).Fill(128); // blocks a truncated scan never reaches stay mid-gray, as in libjpeg
         }
+    }
+
+    /// <summary>The component's sample plane (pooled when small).</summary>
+    public static Span<byte> AllocatePlane(JpegComponent c)
+    {
+        int size = c.BlocksPerLine * 8 * c.BlocksPerColumn * 8;
+        c.PlaneRented = size <= PooledPlaneBytes;
+        c.Plane = c.PlaneRented ? ArrayPool<byte>.Shared.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
+        return c.Plane.AsSpan(0, size);
     }
 
     /// <summary>Returns pooled planes; the frame must not be used afterwards.</summary>

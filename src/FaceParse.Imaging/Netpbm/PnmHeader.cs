@@ -107,6 +107,7 @@ internal ref struct PnmTokenizer(ReadOnlySpan<byte> file, int position, string? 
     public void SkipLineEnd()
     {
         while (Position < _file.Length && _file[Position] != '\n') Position++;
+        if (Position >= _file.Length) throw new ImageFormatException("truncated Netpbm header (no newline after ENDHDR)", fileName);
         Position++;
     }
 

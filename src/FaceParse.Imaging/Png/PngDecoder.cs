@@ -28,7 +28,7 @@ public static class PngDecoder
         var parsed = ReadChunks(file, options, fileName);
         var header = parsed.Header;
         var passes = PngPass.For(header.Width, header.Height, header.Interlaced);
-        var raw = BoundedInflate.Inflate(parsed.Idat, PngScanlines.RawSize(header, passes), fileName);
+        using var raw = BoundedInflate.Open(parsed.Idat, PngScanlines.RawSize(header, passes), fileName);
         long samples64 = (long)header.Width * header.Height * (header.Channels + 1);
         if (samples64 > Array.MaxLength) throw new ImageFormatException($"image {header.Width}x{header.Height} is too large to hold in memory", fileName);
         int count = header.Width * header.Height * header.Channels;
@@ -165,7 +165,7 @@ public static class PngDecoder
 
     private static DecodedImage BuildPalette(PngHeader header, byte[] indices, byte[] palette, byte[]? alpha)
     {
-        var paletteImage = new PaletteImage(header.Width, header.Height, indices, palette, alpha);
+        var paletteImage = new PaletteImage(header.Width, header.Height, indices, PaletteImage.CoveringPalette(palette, indices), alpha);
         return new DecodedImage(header.ToInfo(), paletteImage.ToImage(), palette: paletteImage);
     }
 }

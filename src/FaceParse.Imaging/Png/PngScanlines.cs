@@ -34,32 +34,36 @@ internal static class PngScanlines
         return size;
     }
 
-    // filtered scanlines → samples[Width·Height·Channels] holding raw sample values (T = byte for depth ≤ 8, ushort for 16)
-    public static void Decode<T>(PngHeader header, PngPass[] passes, byte[] raw, string? fileName, Span<T> samples)
+    // inflated filtered scanlines (read row by row) → samples[Width·Height·Channels] holding raw sample values (T = byte for depth ≤ 8, ushort for 16)
+    public static void Decode<T>(PngHeader header, PngPass[] passes, BoundedInflate raw, string? fileName, Span<T> samples)
         where T : unmanaged, IBinaryInteger<T>
     {
         int channels = header.Channels;
         int bpp = header.FilterBytesPerPixel;
-        int offset = 0;
+        int widest = (int)header.RowBytes(header.Width) + 1;
+        var current = new byte[widest];
+        var prior = new byte[widest];
+        var rowSamples = new T[header.Width * channels];
         foreach (var pass in passes)
         {
             if (pass.IsEmpty) continue;
             int rowBytes = (int)header.RowBytes(pass.Width);
-            var zero = new byte[rowBytes];
-            var rowSamples = new T[pass.Width * channels];
+            prior.AsSpan().Clear();
             for (int j = 0; j < pass.Height; j++)
             {
-                int filter = raw[offset];
-                var row = raw.AsSpan(offset + 1, rowBytes);
-                ReadOnlySpan<byte> prior = j == 0 ? zero : raw.AsSpan(offset + 1 - (rowBytes + 1), rowBytes);
-                if (!PngFilters.Unfilter(filter, prior, bpp, row))
+                raw.Read(current.AsSpan(0, rowBytes + 1));
+                int filter = current[0];
+                var row = current.AsSpan(1, rowBytes);
+                if (!PngFilters.Unfilter(filter, prior.AsSpan(1, rowBytes), bpp, row))
                     throw new ImageFormatException($"invalid filter type {filter} (pass at {pass.X0},{pass.Y0}, row {j})", fileName);
-                Unpack(row, header.BitDepth, rowSamples);
+                var passSamples = rowSamples.AsSpan(0, pass.Width * channels);
+                Unpack(row, header.BitDepth, passSamples);
                 int y = pass.Y0 + j * pass.Dy;
-                Scatter<T>(rowSamples, channels, pass.X0, pass.Dx, samples.Slice(y * header.Width * channels, header.Width * channels));
-                offset += rowBytes + 1;
+                Scatter<T>(passSamples, channels, pass.X0, pass.Dx, samples.Slice(y * header.Width * channels, header.Width * channels));
+                (current, prior) = (prior, current);
             }
         }
+        raw.Finish();
     }
 
     // packed big-endian row of `bits`-bit samples (1, 2, 4, 8, 16) → destination[n] sample values
@@ -170,8 +174,9 @@ internal static class PngFilters
     }
 }
 
-/// <summary>zlib inflation that never produces more than the expected size plus a small slack (zlib-bomb guard).</summary>
-internal static class BoundedInflate
+/// <summary>zlib inflation read row by row that never produces more than the expected size plus a small slack
+/// (zlib-bomb guard); every fault of the stream (header, preset dictionary, corrupt data, Adler-32) is an ImageFormatException.</summary>
+internal sealed class BoundedInflate : IDisposable
 {
     /// <summary>Extra decompressed bytes tolerated after the image data (libpng also tolerates a little).</summary>
     public const int Slack = 4096;
@@ -179,43 +184,79 @@ internal static class BoundedInflate
     /// <summary>Deflate cannot exceed about 1032:1; a stream claiming more is short of data.</summary>
     public const long MaxRatio = 1032;
 
-    // zlib stream → exactly `expected` bytes; throws ImageFormatException when the stream is short, corrupt (incl. Adler-32) or too long
-    public static byte[] Inflate(byte[] zlib, long expected, string? fileName)
+    private readonly byte[] _zlib;
+    private readonly ZLibStream _stream;
+    private readonly long _expected;
+    private readonly string? _fileName;
+    private long _produced;
+    private uint _adler = 1;
+
+    private BoundedInflate(byte[] zlib, long expected, string? fileName)
     {
+        _zlib = zlib;
+        _expected = expected;
+        _fileName = fileName;
+        _stream = new ZLibStream(new MemoryStream(zlib, writable: false), CompressionMode.Decompress);
+    }
+
+    /// <summary>Checks the zlib header and that the compressed size can hold `expected` bytes, before anything is inflated.</summary>
+    public static BoundedInflate Open(byte[] zlib, long expected, string? fileName)
+    {
+        if (zlib.Length < 2) throw new ImageFormatException("zlib stream is truncated", fileName);
+        int cmf = zlib[0], flg = zlib[1];
+        if ((cmf & 0x0F) != 8 || cmf >> 4 > 7) throw new ImageFormatException($"invalid zlib header (compression method {cmf & 0x0F}, window {cmf >> 4})", fileName);
+        if ((cmf * 256 + flg) % 31 != 0) throw new ImageFormatException("invalid zlib header check bits", fileName);
+        if ((flg & 0x20) != 0) throw new ImageFormatException("zlib stream asks for a preset dictionary, which PNG does not allow", fileName);
         if (expected > zlib.LongLength * MaxRatio + 64)
             throw new ImageFormatException($"not enough image data: {zlib.Length} compressed bytes cannot hold {expected} bytes", fileName);
-        if (expected > Array.MaxLength) throw new ImageFormatException($"image data of {expected} bytes is too large", fileName);
-        var output = new byte[expected];
+        return new BoundedInflate(zlib, expected, fileName);
+    }
+
+    // → destination filled with the next destination.Length inflated bytes; throws when the stream is short or corrupt
+    public void Read(Span<byte> destination)
+    {
+        if (_produced + destination.Length > _expected) throw new InvalidOperationException("read past the expected size");
+        int filled = 0;
+        while (filled < destination.Length)
+        {
+            int n = ReadSome(destination[filled..]);
+            if (n == 0) throw new ImageFormatException($"not enough image data: {_produced + filled} of {_expected} bytes", _fileName);
+            filled += n;
+        }
+        _adler = Adler32(destination, _adler);
+        _produced += filled;
+    }
+
+    /// <summary>After the expected bytes: at most <see cref="Slack"/> more, then the Adler-32 trailer must match.</summary>
+    public void Finish()
+    {
+        Span<byte> scratch = stackalloc byte[512];
+        for (int extra = 0; ;)
+        {
+            int n = ReadSome(scratch);
+            if (n == 0) break;
+            _adler = Adler32(scratch[..n], _adler);
+            extra += n;
+            if (extra > Slack) throw new ImageFormatException("too much image data (more than the image size)", _fileName);
+        }
+        // ZLibStream stops silently at the end of a truncated stream; the trailer must hold the Adler-32 of what came out.
+        if (_zlib.Length < 6 || BinaryPrimitives.ReadUInt32BigEndian(_zlib.AsSpan(_zlib.Length - 4)) != _adler)
+            throw new ImageFormatException("zlib stream is truncated or its Adler-32 check fails", _fileName);
+    }
+
+    private int ReadSome(Span<byte> destination)
+    {
         try
         {
-            using var stream = new ZLibStream(new MemoryStream(zlib, writable: false), CompressionMode.Decompress);
-            int filled = 0;
-            while (filled < output.Length)
-            {
-                int n = stream.Read(output, filled, output.Length - filled);
-                if (n == 0) throw new ImageFormatException($"not enough image data: {filled} of {expected} bytes", fileName);
-                filled += n;
-            }
-            uint adler = Adler32(output, 1);
-            Span<byte> scratch = stackalloc byte[512];
-            for (int extra = 0; ;)
-            {
-                int n = stream.Read(scratch);
-                if (n == 0) break;
-                adler = Adler32(scratch[..n], adler);
-                extra += n;
-                if (extra > Slack) throw new ImageFormatException("too much image data (more than the image size)", fileName);
-            }
-            // ZLibStream stops silently at the end of a truncated stream; the trailer must hold the Adler-32 of what came out.
-            if (zlib.Length < 6 || BinaryPrimitives.ReadUInt32BigEndian(zlib.AsSpan(zlib.Length - 4)) != adler)
-                throw new ImageFormatException("zlib stream is truncated or its Adler-32 check fails", fileName);
+            return _stream.Read(destination);
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or IOException)
         {
-            throw new ImageFormatException($"corrupt zlib stream: {e.Message}", fileName, e);
+            throw new ImageFormatException($"corrupt zlib stream: {e.Message}", _fileName, e);
         }
-        return output;
     }
+
+    public void Dispose() => _stream.Dispose();
 
     // bytes[n] → Adler-32 continuing from `previous` (1 to start)
     public static uint Adler32(ReadOnlySpan<byte> bytes, uint previous)

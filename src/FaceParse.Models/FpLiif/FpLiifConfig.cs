@@ -111,5 +111,7 @@ public sealed record FpLiifConfig
             throw new ArgumentException($"FP-LIIF config '{Name}': needs one more group than down-sampling convs, non-negative block counts and positive strides.");
         if (MlpLayers < 2) throw new ArgumentException($"FP-LIIF config '{Name}': the pixel MLP needs at least 2 layers.");
         if (InputMean.Count != 3 || InputStd.Count != 3) throw new ArgumentException($"FP-LIIF config '{Name}': mean/std need 3 entries.");
+        if (InputMean.Any(m => !float.IsFinite(m)) || InputStd.Any(s => !float.IsFinite(s) || s <= 0) || !float.IsFinite(ResidualScale))
+            throw new ArgumentException($"FP-LIIF config '{Name}': mean, std and residual scale must be finite and std positive.");
     }
 }

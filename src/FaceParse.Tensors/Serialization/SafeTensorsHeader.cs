@@ -21,6 +21,20 @@ public static partial class SafeTensors
     // Entries sorted by offset; throws unless they tile [0, dataLength) exactly (no overlap, no holes, as the spec requires).
     private static List<Entry> ParseHeader(byte[] header, long dataLength, out Dictionary<string, string> metadata)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(header)) throw new InvalidDataException("safetensors: header is not valid UTF-8.");
+        try
+        {
+            return ParseJsonHeader(header, dataLength, out metadata);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // System.Text.Json refuses to turn an escaped lone surrogate ("\ud800") into a .NET string.
+            throw new InvalidDataException($"safetensors: header holds a name or value that is not valid UTF-16 ({ex.Message}).", ex);
+        }
+    }
+
+    private static List<Entry> ParseJsonHeader(byte[] header, long dataLength, out Dictionary<string, string> metadata)
+    {
         JsonDocument doc;
         try { doc = JsonDocument.Parse(header); }
         catch (JsonException ex) { throw new InvalidDataException($"safetensors: header is not valid JSON ({ex.Message}).", ex); }

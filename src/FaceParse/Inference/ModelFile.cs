@@ -14,6 +14,9 @@ namespace FaceParse.Inference;
 /// <param name="InputSize">Square input side the model was trained at (photos are resized to it).</param>
 public sealed record ModelDescription(string Architecture, string Name, string ConfigJson, string Labels, string LabelsVersion, int InputSize)
 {
+    /// <summary>The input sizes a model file may declare (the same range as training's --size).</summary>
+    public const int MinInputSize = 8, MaxInputSize = 4096;
+
     /// <summary>Free text: data, training command, metrics (the model card's summary).</summary>
     public string? Notes { get; init; }
     public int FormatVersion { get; init; } = ModelFile.CurrentFormatVersion;
@@ -30,10 +33,16 @@ public static class ModelFile
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         Converters = { new JsonStringEnumConverter() },
+        // A hostile description must not smuggle null into a non-nullable field (or leave one out): both are JsonExceptions.
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
     };
 
     public static void Save(string path, ModelDescription description, IReadOnlyDictionary<string, Tensor> weights) =>
         SafeTensors.Save(path, weights, new Dictionary<string, string> { [MetadataKey] = JsonSerializer.Serialize(description, Json) });
+
+    public static void Save(Stream stream, ModelDescription description, IReadOnlyDictionary<string, Tensor> weights) =>
+        SafeTensors.Save(stream, weights, new Dictionary<string, string> { [MetadataKey] = JsonSerializer.Serialize(description, Json) });
 
     /// <exception cref="InvalidDataException">Not a safetensors file, or one without a readable FaceParse model description.</exception>
     public static (ModelDescription Description, Dictionary<string, Tensor> Weights) Load(string path)
@@ -56,6 +65,28 @@ public static class ModelFile
         if (description is null) throw new InvalidDataException($"{name}: empty model description.");
         if (description.FormatVersion != CurrentFormatVersion)
             throw new InvalidDataException($"{name}: model format version {description.FormatVersion}; this build reads version {CurrentFormatVersion}.");
+        Validate(description, file.Tensors, name);
         return (description, file.Tensors);
+    }
+
+    /// <summary>What must hold before a network is built: a known label set, an input size the pipeline accepts, finite weights.</summary>
+    private static void Validate(ModelDescription description, IReadOnlyDictionary<string, Tensor> weights, string name)
+    {
+        if (!Labels.LabelSets.TryGet(description.Labels, out _))
+            throw new InvalidDataException($"{name}: unknown label set '{description.Labels}' (known: {string.Join(", ", Labels.LabelSets.All.Select(l => l.Name))}).");
+        if (description.InputSize is < ModelDescription.MinInputSize or > ModelDescription.MaxInputSize)
+            throw new InvalidDataException($"{name}: input size {description.InputSize} is outside [{ModelDescription.MinInputSize}, {ModelDescription.MaxInputSize}].");
+        foreach (var (key, tensor) in weights.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            int bad = IndexOfNonFinite(tensor.Span);
+            if (bad >= 0) throw new InvalidDataException($"{name}: weight '{key}' holds a non-finite value ({tensor.Span[bad]} at element {bad}).");
+        }
+    }
+
+    private static int IndexOfNonFinite(ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i])) return i;
+        return -1;
     }
 }

@@ -58,14 +58,15 @@ public static class ModelRegistry
         ArgumentException.ThrowIfNullOrWhiteSpace(reference);
         if (File.Exists(reference)) return Path.GetFullPath(reference);
         string name = Aliases.TryGetValue(reference, out var target) ? target : reference;
+        if (!LooksLikeName(name))
+            throw new FileNotFoundException(Directory.Exists(reference)
+                ? $"Model file '{reference}' is a folder, not a .safetensors file."
+                : $"Model file '{reference}' does not exist. Available names: {AvailableText()}.", reference);
         var folders = SearchFolders();
-        if (LooksLikeName(name))
+        foreach (string folder in folders)
         {
-            foreach (string folder in folders)
-            {
-                string candidate = Path.Combine(folder, name + Extension);
-                if (File.Exists(candidate)) return candidate;
-            }
+            string candidate = Path.Combine(folder, name + Extension);
+            if (File.Exists(candidate)) return candidate;
         }
         throw new FileNotFoundException(NotFoundMessage(reference, name, folders), reference);
     }
@@ -80,10 +81,14 @@ public static class ModelRegistry
     {
         string alias = name == reference ? "" : $" ('{reference}' stands for '{name}')";
         string searched = string.Join("; ", folders.Select(f => Directory.Exists(f) ? f : f + " (missing)"));
-        var names = AvailableNames();
-        string available = names.Count == 0 ? "none (no *.safetensors in those folders)" : string.Join(", ", names);
         return $"Model '{reference}'{alias} is neither a file nor a registered name. Searched for {name}{Extension} in: {searched}. " +
-            $"Available names: {available}. Pass a .safetensors path, or set {EnvironmentVariable} to a folder of models.";
+            $"Available names: {AvailableText()}. Pass a .safetensors path, or set {EnvironmentVariable} to a folder of models.";
+    }
+
+    private static string AvailableText()
+    {
+        var names = AvailableNames();
+        return names.Count == 0 ? "none (no *.safetensors in the models folders)" : string.Join(", ", names);
     }
 
     // The models/ folder beside the nearest FaceParse.slnx above the base directory (listed even while missing), if any.
