@@ -13,7 +13,7 @@ internal static class SegmentCommand
 {
     public static Command Create()
     {
-        var inputs = new Argument<string[]>("inputs") { Description = "Photos, folders of photos, or globs such as photos/*.jpg.", Arity = ArgumentArity.OneOrMore };
+        var inputs = new Argument<string[]>("inputs") { Description = "Photos, folders of photos, or globs such as photos/*.jpg.", Arity = ArgumentArity.ZeroOrMore };
         var output = new Option<string>("--output", "-o") { Description = "Folder for the outputs (created if missing).", Required = true };
         var model = new Option<string>("--model") { Description = "Model file or registered name.", DefaultValueFactory = _ => "default" };
         var size = new Option<int?>("--size") { Description = "Network input size (default: the model's training size)." };
@@ -31,10 +31,12 @@ internal static class SegmentCommand
         };
         engine.AcceptOnlyFromAmong("managed", "onnxruntime");
         var faceBoxes = new Option<string[]>("--face-box") { Description = "x,y,w,h of a face (repeatable): parse only the faces, grown by the default margin." };
+        var batchOptions = new BatchOptions();
         var command = new Command("segment", "Label every pixel of face photos (skin, eyes, hair, ...) and write label maps, overlays, masks or logits.")
         {
             inputs, output, model, size, outSize, emit, faceBoxes, engine, budget,
         };
+        batchOptions.AddTo(command);
         command.SetAction(result =>
         {
             var kinds = SegmentOutputs.ParseEmit(result.GetValue(emit)!);
@@ -42,7 +44,10 @@ internal static class SegmentCommand
             var boxes = (result.GetValue(faceBoxes) ?? []).Select(FaceBox.Parse).ToList();
             if (boxes.Count > 0 && labelSize is not null) throw new ArgumentException("--face-box labels the photo at its own size; leave --out-size at original");
             using var runtime = result.GetValue(engine) == "onnxruntime" ? Engines.OnnxRuntime() : null;
-            var (files, problems) = SegmentInputs.Expand(result.GetValue(inputs)!);
+            var batch = ShardedSegment.Prepare(result, batchOptions, result.GetValue(inputs)!, result.GetValue(output)!);
+            if (batch?.Refused is { } refused) return refused;
+            if (batch is null && result.GetValue(inputs)!.Length == 0) throw new ArgumentException("name at least one photo, folder or glob (or --inputs FILE)");
+            var (files, problems) = batch is null ? SegmentInputs.Expand(result.GetValue(inputs)!) : ([], []);
             string folder = Directory.CreateDirectory(result.GetValue(output)!).FullName;
             RequireWritable(folder);
             long memoryBudget = SegmentOutputs.ParseBytes(result.GetValue(budget), "--memory-budget") ?? FaceParserOptions.DefaultMemoryBudget;
@@ -53,13 +58,16 @@ internal static class SegmentCommand
             foreach (string problem in problems) Console.Error.WriteLine($"faceparse: error: {problem}");
             var stems = SegmentInputs.Stems(files);
             var clock = Stopwatch.StartNew();
-            var failures = Process(files, i =>
+            int SegmentOne(string file, string into, string stem)
             {
-                CheckBudget(parser, files[i], labelSize);
-                var photo = ImageCodec.Load(files[i]).Image;
+                CheckBudget(parser, file, labelSize);
+                var photo = ImageCodec.Load(file).Image;
                 var labels = boxes.Count > 0 ? parser.ParseFaces(photo, boxes) : parser.Parse(photo, labelSize);
-                SegmentOutputs.Write(folder, stems[i], photo, labels, kinds);
-            });
+                SegmentOutputs.Write(into, stem, photo, labels, kinds);
+                return Math.Max(1, boxes.Count);
+            }
+            if (batch is not null) return batch.Run(result.GetValue(model)!, parser.Model.Name, kinds, SegmentOne);
+            var failures = Process(files, i => SegmentOne(files[i], folder, stems[i]));
             int done = files.Count - failures;
             Console.WriteLine($"segmented {done} of {files.Count} image(s) in {clock.Elapsed.TotalSeconds:F2} s" +
                 $"{(done > 0 ? $" ({clock.Elapsed.TotalMilliseconds / done:F0} ms per image)" : "")} with {parser.Model.Name}{(runtime is null ? "" : $" on {runtime.Name}")} -> {folder}" +
