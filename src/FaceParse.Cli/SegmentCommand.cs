@@ -19,6 +19,11 @@ internal static class SegmentCommand
         var size = new Option<int?>("--size") { Description = "Network input size (default: the model's training size)." };
         var outSize = new Option<string>("--out-size") { Description = "Label map size: original, N (N×N) or WxH.", DefaultValueFactory = _ => "original" };
         var emit = new Option<string>("--emit") { Description = "Comma-separated outputs: labels, overlay, masks, logits.", DefaultValueFactory = _ => "labels,overlay" };
+        var budget = new Option<string?>("--memory-budget")
+        {
+            Description = "Most memory one image may take, e.g. 2G or 512M (default: half the memory this process may use). " +
+                "A bigger image or --out-size is skipped with an error before it is decoded.",
+        };
         var engine = new Option<string>("--engine")
         {
             Description = "What runs the network: managed (FaceParse's engine) or onnxruntime (the exported graph in ONNX Runtime).",
@@ -29,7 +34,7 @@ internal static class SegmentCommand
         var batchOptions = new BatchOptions();
         var command = new Command("segment", "Label every pixel of face photos (skin, eyes, hair, ...) and write label maps, overlays, masks or logits.")
         {
-            inputs, output, model, size, outSize, emit, faceBoxes, engine,
+            inputs, output, model, size, outSize, emit, faceBoxes, engine, budget,
         };
         batchOptions.AddTo(command);
         command.SetAction(result =>
@@ -45,13 +50,17 @@ internal static class SegmentCommand
             var (files, problems) = batch is null ? SegmentInputs.Expand(result.GetValue(inputs)!) : ([], []);
             string folder = Directory.CreateDirectory(result.GetValue(output)!).FullName;
             RequireWritable(folder);
-            var parser = FaceParser.Load(result.GetValue(model)!,
-                new FaceParserOptions { InputSize = result.GetValue(size), KeepLogits = kinds.HasFlag(SegmentEmit.Logits), Engine = runtime });
+            long memoryBudget = SegmentOutputs.ParseBytes(result.GetValue(budget), "--memory-budget") ?? FaceParserOptions.DefaultMemoryBudget;
+            var parser = FaceParser.Load(result.GetValue(model)!, new FaceParserOptions
+            {
+                InputSize = result.GetValue(size), KeepLogits = kinds.HasFlag(SegmentEmit.Logits), Engine = runtime, MemoryBudget = memoryBudget,
+            });
             foreach (string problem in problems) Console.Error.WriteLine($"faceparse: error: {problem}");
             var stems = SegmentInputs.Stems(files);
             var clock = Stopwatch.StartNew();
             int SegmentOne(string file, string into, string stem)
             {
+                CheckBudget(parser, file, labelSize);
                 var photo = ImageCodec.Load(file).Image;
                 var labels = boxes.Count > 0 ? parser.ParseFaces(photo, boxes) : parser.Parse(photo, labelSize);
                 SegmentOutputs.Write(into, stem, photo, labels, kinds);
@@ -66,6 +75,18 @@ internal static class SegmentCommand
             return failures + problems.Count > 0 ? 1 : 0;
         });
         return command;
+    }
+
+    /// <summary>Refuses a photo before decoding it when its header's size, the label size and the outputs would exceed the
+    /// parser's memory budget: the parse (<see cref="FaceParser.EstimateBytes"/>), 8 bytes per photo pixel (the decoded
+    /// photo and its network input) and 16 per output pixel (overlay, label map and their PNG encodings).</summary>
+    private static void CheckBudget(FaceParser parser, string file, (int Width, int Height)? labelSize)
+    {
+        var info = ImageCodec.ReadInfo(file);
+        var (w, h) = labelSize ?? (info.Width, info.Height);
+        long needed = parser.EstimateBytes(w, h) + 8L * info.Width * info.Height + 16L * w * h;
+        if (needed > parser.Options.MemoryBudget)
+            throw new MemoryBudgetException(needed, parser.Options.MemoryBudget, $"{file}: a {info.Width}x{info.Height} photo and {w}x{h} outputs");
     }
 
     /// <summary>Fails before any model runs when no file can be created in the output folder.</summary>
@@ -124,7 +145,8 @@ internal static class SegmentCommand
             segment(index);
             return null;
         }
-        catch (Exception e) when (e is ImageFormatException or IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException)
+        catch (Exception e) when (e is ImageFormatException or IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException
+            or MemoryBudgetException)
         {
             string message = e.Message.StartsWith(file, StringComparison.Ordinal) ? e.Message : $"{file}: {e.Message}";
             return $"faceparse: error: {message} (skipped)";

@@ -35,6 +35,18 @@ internal static class SegmentOutputs
         return emit == SegmentEmit.None ? throw new ArgumentException("--emit: name at least one of labels, overlay, masks, logits") : emit;
     }
 
+    /// <summary>A byte count: digits with an optional K, M or G suffix (powers of 1024); null text → null.</summary>
+    public static long? ParseBytes(string? text, string option)
+    {
+        if (text is null) return null;
+        string t = text.Trim().ToUpperInvariant().TrimEnd('B');
+        int shift = t.EndsWith('K') ? 10 : t.EndsWith('M') ? 20 : t.EndsWith('G') ? 30 : 0;
+        if (shift > 0) t = t[..^1];
+        if (!long.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out long value) || value < 1 || value > long.MaxValue >> shift)
+            throw new ArgumentException($"{option}: '{text}' is not a size such as 512M, 2G or a number of bytes");
+        return value << shift;
+    }
+
     /// <summary>"original" → null (the photo's own size); "N" → N×N; "WxH" → W×H.</summary>
     public static (int Width, int Height)? ParseOutSize(string text)
     {

@@ -134,5 +134,6 @@ internal sealed partial class ShardedSegment
     }
 
     private static bool IsPerFileError(Exception e) =>
-        e is ImageFormatException or IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException or NotSupportedException;
+        e is ImageFormatException or IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException or NotSupportedException
+            or FaceParse.Inference.MemoryBudgetException;
 }

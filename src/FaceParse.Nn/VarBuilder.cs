@@ -16,6 +16,13 @@ public sealed class VarBuilder
         public bool Collect { get; } = collect;
         public List<string> Missing { get; } = [];
         public List<string> Mismatched { get; } = [];
+
+        /// <summary>Elements of the zero tensors standing in for missing or mis-shaped ones.</summary>
+        public long PlaceholderElements { get; set; }
+
+        /// <summary>Most stand-in elements before the check gives up: four times what the checkpoint holds, at least 16 M
+        /// (a hostile configuration could otherwise make a check allocate gigabytes of zeros).</summary>
+        public long PlaceholderLimit { get; } = Math.Max(16L << 20, 4 * (source?.Values.Sum(t => (long)t.Count) ?? 0));
         public IReadOnlyDictionary<string, Tensor>? Source { get; } = source;
         public Random Rng { get; } = rng;
         public bool InitMissing { get; } = initMissing;
@@ -85,6 +92,21 @@ public sealed class VarBuilder
     /// filled by <paramref name="init"/>.</summary>
     /// <exception cref="InvalidDataException">The checkpoint's tensor has another shape.</exception>
     /// <exception cref="KeyNotFoundException">The checkpoint lacks the key and missing keys are not initialised.</exception>
+    // a zero tensor standing in for a missing or mis-shaped one, within the store's placeholder limit
+    private Tensor Placeholder(string name, int[] shape)
+    {
+        long elements = 1;
+        foreach (int d in shape) elements *= Math.Max(d, 0);
+        _store.PlaceholderElements += elements;
+        if (_store.PlaceholderElements > _store.PlaceholderLimit)
+        {
+            var problems = _store.Mismatched.Concat(_store.Missing.Select(m => "missing " + m)).Take(4);
+            throw new InvalidDataException($"The model expects far more weights than the checkpoint holds (over {_store.PlaceholderLimit} elements " +
+                $"missing or mis-shaped), e.g. {string.Join("; ", problems)}.");
+        }
+        return Create(name, shape, FaceParse.Nn.Init.Zeros);
+    }
+
     public Tensor Get(string name, int[] shape, Initializer init)
     {
         string key = Key(name);
@@ -96,7 +118,7 @@ public sealed class VarBuilder
                 {
                     _store.Used.Add(key);
                     _store.Mismatched.Add($"'{key}': checkpoint has shape {Shapes.Format(stored.Shape)}, the model expects {Shapes.Format(shape)}");
-                    return Create(name, shape, FaceParse.Nn.Init.Zeros);
+                    return Placeholder(name, shape);
                 }
                 if (!Shapes.Equal([.. stored.Shape], shape))
                     throw new InvalidDataException($"Checkpoint tensor '{key}' has shape {Shapes.Format(stored.Shape)}, the model expects {Shapes.Format(shape)}.");
@@ -109,7 +131,7 @@ public sealed class VarBuilder
             if (_store.Collect)
             {
                 _store.Missing.Add($"'{key}' {Shapes.Format(shape)}");
-                return Create(name, shape, FaceParse.Nn.Init.Zeros);
+                return Placeholder(name, shape);
             }
             if (!_store.InitMissing) throw new KeyNotFoundException($"Checkpoint has no tensor '{key}' (expected shape {Shapes.Format(shape)}).");
         }

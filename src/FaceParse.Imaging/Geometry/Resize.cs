@@ -25,11 +25,32 @@ public static class Resize
             Nearest(source.Pixels, source.Width, source.Height, source.Channels, width, height, result.Pixels);
             return result;
         }
-        var floats = new float[source.Pixels.Length];
-        for (int i = 0; i < floats.Length; i++) floats[i] = source.Pixels[i];
-        var resized = new float[result.Pixels.Length];
-        Resample(floats, source.Width, source.Height, source.Channels, width, height, mode, resized);
-        for (int i = 0; i < resized.Length; i++) result.Pixels[i] = (byte)Math.Clamp(MathF.Round(resized[i]), 0f, 255f);
+        // The same separable sums as Resample, but the vertical pass fills one output row at a time, so no float image of
+        // the output's size exists (an upscaled overlay would otherwise take 12 bytes per output pixel).
+        int channels = source.Channels, stride = width * channels;
+        var xs = TapsFor(mode, source.Width, width);
+        var ys = TapsFor(mode, source.Height, height);
+        var rows = new float[source.Height * stride];
+        var sourceRow = new float[source.Width * channels];
+        for (int y = 0; y < source.Height; y++)
+        {
+            var pixels = source.Pixels.AsSpan(y * source.Width * channels, source.Width * channels);
+            for (int i = 0; i < pixels.Length; i++) sourceRow[i] = pixels[i];
+            Convolve(sourceRow, channels, xs, rows.AsSpan(y * stride, stride));
+        }
+        var sum = new float[stride];
+        for (int y = 0; y < height; y++)
+        {
+            Array.Clear(sum);
+            for (int k = 0; k < ys.Taps; k++)
+            {
+                float w = ys.Weight[y * ys.Taps + k];
+                var row = rows.AsSpan(ys.Index[y * ys.Taps + k] * stride, stride);
+                for (int x = 0; x < stride; x++) sum[x] += w * row[x];
+            }
+            var target = result.Pixels.AsSpan(y * stride, stride);
+            for (int x = 0; x < stride; x++) target[x] = (byte)Math.Clamp(MathF.Round(sum[x]), 0f, 255f);
+        }
         return result;
     }
 

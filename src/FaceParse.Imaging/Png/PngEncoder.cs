@@ -60,49 +60,52 @@ public static class PngEncoder
         if (palette is not null) PngChunkReader.Write(output, PngChunkType.Plte, palette);
         if (alpha is not null) PngChunkReader.Write(output, PngChunkType.Trns, alpha);
         var mode = options.Filter == PngFilterMode.Adaptive && palette is not null ? PngFilterMode.None : options.Filter;
-        var compressed = Compress(FilterRows(header, raw, mode), options.Level);
+        var compressed = FilterAndCompress(header, raw, mode, options.Level);
         for (int at = 0; at < compressed.Length; at += 1 << 16)
             PngChunkReader.Write(output, PngChunkType.Idat, compressed.AsSpan(at, Math.Min(1 << 16, compressed.Length - at)));
         PngChunkReader.Write(output, PngChunkType.Iend, []);
         return output.ToArray();
     }
 
-    // raw rows[h·rowBytes] → filtered scanlines[h·(1 + rowBytes)], each prefixed by its filter type
-    private static byte[] FilterRows(PngHeader header, byte[] raw, PngFilterMode mode)
+    // raw rows[h·rowBytes] → zlib stream of the filtered scanlines (each prefixed by its filter type), filtered one row at a
+    // time straight into the compressor so no second image-sized buffer exists
+    private static byte[] FilterAndCompress(PngHeader header, byte[] raw, PngFilterMode mode, CompressionLevel level)
     {
         int rowBytes = (int)header.RowBytes(header.Width);
         int bpp = header.FilterBytesPerPixel;
-        var result = new byte[(long)header.Height * (rowBytes + 1)];
+        var filtered = new byte[rowBytes + 1];
         var zero = new byte[rowBytes];
         var candidate = new byte[rowBytes];
-        for (int y = 0; y < header.Height; y++)
+        using var buffer = new MemoryStream();
+        using (var zlib = new ZLibStream(buffer, level, leaveOpen: true))
         {
-            var row = raw.AsSpan(y * rowBytes, rowBytes);
-            ReadOnlySpan<byte> prior = y == 0 ? zero : raw.AsSpan((y - 1) * rowBytes, rowBytes);
-            var destination = result.AsSpan(y * (rowBytes + 1), rowBytes + 1);
-            int best = mode == PngFilterMode.Adaptive ? 0 : (int)mode - 1;
-            PngFilters.Filter(best, row, prior, bpp, destination[1..]);
-            if (mode == PngFilterMode.Adaptive)
+            for (int y = 0; y < header.Height; y++)
             {
-                long bestCost = PngFilters.Cost(destination[1..]);
-                for (int type = 1; type < PngFilters.Count; type++)
-                {
-                    PngFilters.Filter(type, row, prior, bpp, candidate);
-                    long cost = PngFilters.Cost(candidate);
-                    if (cost >= bestCost) continue;
-                    (best, bestCost) = (type, cost);
-                    candidate.CopyTo(destination[1..]);
-                }
+                var prior = y == 0 ? zero : raw.AsSpan((y - 1) * rowBytes, rowBytes);
+                FilterRow(raw.AsSpan(y * rowBytes, rowBytes), prior, bpp, mode, candidate, filtered);
+                zlib.Write(filtered);
             }
-            destination[0] = (byte)best;
         }
-        return result;
+        return buffer.ToArray();
     }
 
-    private static byte[] Compress(byte[] data, CompressionLevel level)
+    // one raw row and the raw row above it → destination[1 + rowBytes]: filter type, then the filtered bytes
+    private static void FilterRow(ReadOnlySpan<byte> row, ReadOnlySpan<byte> prior, int bpp, PngFilterMode mode, Span<byte> candidate, Span<byte> destination)
     {
-        using var buffer = new MemoryStream();
-        using (var zlib = new ZLibStream(buffer, level, leaveOpen: true)) zlib.Write(data);
-        return buffer.ToArray();
+        int best = mode == PngFilterMode.Adaptive ? 0 : (int)mode - 1;
+            PngFilters.Filter(best, row, prior, bpp, destination[1..]);
+        if (mode == PngFilterMode.Adaptive)
+        {
+            long bestCost = PngFilters.Cost(destination[1..]);
+            for (int type = 1; type < PngFilters.Count; type++)
+            {
+                PngFilters.Filter(type, row, prior, bpp, candidate);
+                long cost = PngFilters.Cost(candidate);
+                if (cost >= bestCost) continue;
+                (best, bestCost) = (type, cost);
+                candidate.CopyTo(destination[1..]);
+            }
+        }
+        destination[0] = (byte)best;
     }
 }

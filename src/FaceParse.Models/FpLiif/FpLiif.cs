@@ -68,6 +68,17 @@ public sealed class FpLiif : Module
         return FpLiifFastPath.Decode(Decoder, z, g, outH, outW);
     }
 
+    /// <summary><see cref="ForwardFast"/> handed to <paramref name="sink"/> in bands of output rows (see
+    /// <see cref="FpLiifFastPath.DecodeRows"/>): memory O(ChunkPixels·K) instead of O(outH·outW·K).</summary>
+    // x [1, 3, H, W] → sink(firstRow, rows, logits [1, K, rows·outW]) over all outH rows
+    public void ForwardRows(Tensor x, int outH, int outW, Action<int, int, Tensor> sink)
+    {
+        CheckOutputSize(outH, outW);
+        using var noGrad = GradMode.NoGrad();
+        var (z, g) = Encode(x);
+        FpLiifFastPath.DecodeRows(Decoder, z, g, outH, outW, sink);
+    }
+
     /// <summary>Logits at arbitrary points of the input, queried from the continuous decoder directly (no logit grid is
     /// resampled). <paramref name="coords"/> follow grid_sample: (x, y) in [-1, 1], align_corners=False, so (−1, −1) is the
     /// top-left corner of the input and pixel centres sit at −1 + (2i + 1)/n. The cell term of the positional encoding is the

@@ -20,6 +20,21 @@ internal static class FpLiifFastPath
     // z [N, C, Hf, Wf], g [N, C] → logits [N, K, outH, outW]
     public static Tensor Decode(FpLiifDecoder decoder, Tensor z, Tensor g, int outH, int outW)
     {
+        var output = Tensor.Empty(z.Dim(0), decoder.Config.NumClasses, outH, outW);
+        Run(decoder, z, g, outH, outW, output, null);
+        return output;
+    }
+
+    /// <summary>The same logits handed to <paramref name="sink"/> one band of output rows at a time (at most
+    /// <see cref="FpLiifConfig.ChunkPixels"/> pixels, in a tensor scope that ends when the sink returns), so no
+    /// K × outH × outW tensor ever exists.</summary>
+    // z [N, C, Hf, Wf], g [N, C] → sink(firstRow, rows, logits [N, K, rows·outW]) for consecutive bands
+    public static void DecodeRows(FpLiifDecoder decoder, Tensor z, Tensor g, int outH, int outW, Action<int, int, Tensor> sink) =>
+        Run(decoder, z, g, outH, outW, null, sink);
+
+    // into output [N, K, outH, outW], or band by band into sink
+    private static void Run(FpLiifDecoder decoder, Tensor z, Tensor g, int outH, int outW, Tensor? output, Action<int, int, Tensor>? sink)
+    {
         using var noGrad = GradMode.NoGrad();
         var cfg = decoder.Config;
         int n = z.Dim(0), c = z.Dim(1), hf = z.Dim(2), wf = z.Dim(3);
@@ -36,11 +51,10 @@ internal static class FpLiifFastPath
         var projected = wFeat.MatMul(reduced).Reshape(n, hidden, hf, wf); // [N, H, Hf, Wf]
         var perImage = g.MatMul(wG.Transpose(0, 1)).Add(first.Bias!).Reshape(n, hidden, 1); // [N, H, 1]
 
-        var output = Tensor.Empty(n, k, outH, outW);
-        if (FpLiifGridDecoder.Supports(cfg) && !PerOpForm)
+        if (FpLiifGridDecoder.Supports(cfg) && !PerOpForm && (output is not null || n == 1))
         {
-            FpLiifGridDecoder.Decode(decoder, projected, perImage.Reshape(n, hidden), wPe, output, outH, outW);
-            return output;
+            FpLiifGridDecoder.Decode(decoder, projected, perImage.Reshape(n, hidden), wPe, output, outH, outW, sink);
+            return;
         }
         int rowsPerChunk = Math.Max(1, cfg.ChunkPixels / outW);
         for (int start = 0; start < outH; start += rowsPerChunk)
@@ -63,9 +77,9 @@ internal static class FpLiifFastPath
                 if (tap.Weight is { } w) x = x.Mul(Tensor.FromArray(w, 1, 1, m));
                 logits = logits is null ? x : logits.Add(x);
             }
-            CopyRows(logits!, output, start, m);
+            if (output is not null) CopyRows(logits!, output, start, m);
+            else sink!(start, rows, logits!);
         }
-        return output;
     }
 
     // b [out] → [out, 1] (a bias broadcast over the pixels of channel-major activations)

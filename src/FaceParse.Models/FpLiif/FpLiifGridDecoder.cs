@@ -22,9 +22,12 @@ internal static class FpLiifGridDecoder
     /// <summary>Whether this configuration can use the fused path (bilinear upsampling).</summary>
     public static bool Supports(FpLiifConfig config) => config.Upsampling == FpLiifUpsampling.Bilinear;
 
-    // projected [N, H, Hf, Wf] (W_feat applied), perImage [N, H] (W_g·g + b), wPe [H, P] → output [N, K, outH, outW]
-    public static void Decode(FpLiifDecoder decoder, Tensor projected, Tensor perImage, Tensor wPe, Tensor output, int outH, int outW)
+    // projected [N, H, Hf, Wf] (W_feat applied), perImage [N, H] (W_g·g + b), wPe [H, P] → output [N, K, outH, outW], or with
+    // no output (N = 1) sink(firstRow, rows, logits [1, K, rows·outW]) band by band, each band valid until the sink returns
+    public static void Decode(FpLiifDecoder decoder, Tensor projected, Tensor perImage, Tensor wPe, Tensor? output, int outH, int outW,
+        Action<int, int, Tensor>? sink = null)
     {
+        if (output is null && (sink is null || projected.Dim(0) != 1)) throw new ArgumentException("Banded decoding needs a sink and one image.");
         var cfg = decoder.Config;
         var layers = decoder.PixelMlp.Layers;
         int n = projected.Dim(0), hidden = projected.Dim(1), hf = projected.Dim(2), wf = projected.Dim(3), dims = cfg.PositionalDims, k = cfg.NumClasses;
@@ -57,7 +60,8 @@ internal static class FpLiifGridDecoder
         using var bufferB = Tensor.Empty(widest * maxM);
         var weights = layers.Select(l => l.Weight.Contiguous()).ToArray();
         var biases = layers.Select(l => l.Bias!.Contiguous()).ToArray();
-        var outSpan = output.Span;
+        using Tensor? band = output is null ? Tensor.Empty(cfg.NumClasses * maxM) : null;
+        var outSpan = output is null ? default : output.Span;
         int plane = outH * outW;
         for (int b = 0; b < n; b++)
             for (int start = 0; start < outH; start += rowsPerChunk)
@@ -69,7 +73,12 @@ internal static class FpLiifGridDecoder
                 for (int i = 1; i < layers.Count; i++)
                 {
                     int outF = layers[i].Weight.Dim(0), inF = layers[i].Weight.Dim(1);
-                    if (i == layers.Count - 1)
+                    if (i == layers.Count - 1 && band is not null)
+                    {
+                        Gemm.MultiplyEpilogue(weights[i].Span, x.Span[..(inF * m)], outF, m, inF, biases[i].Span, Epilogue.None, band.Span[..(k * m)], m);
+                        sink!(start, rows, band.Narrow(0, 0, k * m).Reshape(1, k, m));
+                    }
+                    else if (i == layers.Count - 1)
                         Gemm.MultiplyEpilogue(weights[i].Span, x.Span[..(inF * m)], outF, m, inF, biases[i].Span, Epilogue.None,
                             outSpan.Slice(b * k * plane + start * outW, (k - 1) * plane + m), plane);
                     else

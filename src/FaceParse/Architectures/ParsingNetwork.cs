@@ -34,6 +34,20 @@ public abstract class ParsingNetwork
     // rgb [N, 3, H, W] in [0, 1] → logits [N, K, outH, outW]
     public abstract Tensor Forward(Tensor rgb, int outH, int outW);
 
+    /// <summary><see cref="Forward"/> for one image handed to <paramref name="sink"/> in consecutive bands of output rows,
+    /// each valid only until the sink returns. By default one band of every row (the whole K × outH × outW tensor); an
+    /// architecture whose decoder works row by row overrides it so that no full logit tensor exists (FP-LIIF does).</summary>
+    /// <summary>True when <see cref="ForwardRows"/> never holds the whole K × outH × outW tensor (memory estimates use it).</summary>
+    public virtual bool DecodesInBands => false;
+
+    // rgb [1, 3, H, W] in [0, 1] → sink(firstRow, rows, logits [1, K, rows·outW]) over all outH rows
+    public virtual void ForwardRows(Tensor rgb, int outH, int outW, Action<int, int, Tensor> sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        var logits = Forward(rgb, outH, outW);
+        sink(0, outH, logits.Reshape(logits.Dim(0), logits.Dim(1), outH * outW));
+    }
+
     /// <summary>Logits at arbitrary points of the input. <paramref name="coords"/> follow grid_sample: (x, y) in [-1, 1],
     /// align_corners=False (pixel centres at −1 + (2i + 1)/n). By default the logits at the input's own size, sampled
     /// bilinearly (border padding); an architecture with a continuous decoder overrides this to query it directly.</summary>

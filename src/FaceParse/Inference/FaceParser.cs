@@ -41,24 +41,58 @@ public sealed class FaceParser
     /// <summary>Labels of the whole photo at <paramref name="outSize"/> (default: the photo's size, aligned with its pixels).</summary>
     /// <param name="photo">Any 8-bit image: gray is replicated to RGB, alpha is ignored.</param>
     /// <param name="outSize">Width and height of the label map; any positive size (it need not keep the photo's aspect ratio).</param>
+    /// <exception cref="MemoryBudgetException">The parse would need more than <see cref="FaceParserOptions.MemoryBudget"/>
+    /// (checked before the network runs; see <see cref="EstimateBytes"/>).</exception>
     public ParseResult Parse(Image photo, (int Width, int Height)? outSize = null)
     {
         ArgumentNullException.ThrowIfNull(photo);
         var (width, height) = outSize ?? (photo.Width, photo.Height);
         if (width < 1 || height < 1) throw new ArgumentOutOfRangeException(nameof(outSize), $"Output size must be positive, got {width}x{height}.");
+        CheckBudget(EstimateBytes(width, height), $"{width}x{height} labels");
         int k = Labels.Count;
-        byte[] labelMap;
+        var labelMap = new byte[(long)width * height];
         Tensor? probabilities = null, logits = null;
         // Everything the network computes lives in this scope; what the result keeps is copied out into unpooled storage,
         // so it stays valid whatever scope the caller has open (results never alias pooled buffers).
         using (new TensorScope())
         {
-            var output = Model.PhotoLogits(photo, InputSize, height, width, Options.Engine); // [1, K, H, W]
-            labelMap = LabelDecoding.ArgMax(output);
-            if (Options.KeepProbabilities) probabilities = Tensor.Unpooled(output.Softmax(1).ToArray(), k, height, width);
-            if (Options.KeepLogits) logits = Tensor.Unpooled(output.ToArray(), k, height, width);
+            if (Options.Engine is null && !Options.KeepProbabilities && !Options.KeepLogits)
+            {
+                // Labels only on the managed engine: arg-max band by band, so no K×H×W tensor is ever built.
+                Model.PhotoLogitRows(photo, InputSize, height, width, (start, rows, band) =>
+                {
+                    using var perBand = new TensorScope(); // the arg-max of each band is returned to the pool at once
+                    LabelDecoding.ArgMax(band.Reshape(1, k, rows, width)).CopyTo(labelMap.AsSpan(start * width));
+                });
+            }
+            else
+            {
+                var output = Model.PhotoLogits(photo, InputSize, height, width, Options.Engine); // [1, K, H, W]
+                labelMap = LabelDecoding.ArgMax(output);
+                if (Options.KeepProbabilities) probabilities = Tensor.Unpooled(output.Softmax(1).ToArray(), k, height, width);
+                if (Options.KeepLogits) logits = Tensor.Unpooled(output.ToArray(), k, height, width);
+            }
         }
         return new ParseResult(Labels, width, height, labelMap, probabilities, logits);
+    }
+
+    /// <summary>Bytes a parse at outWidth × outHeight is budgeted at: the label map, plus K×H×W floats four times over for
+    /// each of probabilities and logits when kept (the logit tensor, its softmax and the copies handed out; the logit tensor
+    /// also when another <see cref="FaceParserOptions.Engine"/> runs the network or the architecture does not decode in
+    /// bands), plus the network
+    /// at the input size (256 bytes per input pixel, generous for the shipped models) and 64 MiB for decoder bands.</summary>
+    public long EstimateBytes(int outWidth, int outHeight)
+    {
+        long pixels = (long)outWidth * outHeight, floats = 4L * Labels.Count * pixels;
+        int kept = (Options.KeepProbabilities ? 1 : 0) + (Options.KeepLogits ? 1 : 0);
+        // another engine, or an architecture without a banded decoder, holds the whole logit tensor
+        bool whole = kept > 0 || Options.Engine is not null || !Model.Network.DecodesInBands;
+        return pixels + (whole ? (1 + 2 * kept) * floats : 0) + 256L * InputSize * InputSize + (64L << 20);
+    }
+
+    private void CheckBudget(long needed, string what)
+    {
+        if (needed > Options.MemoryBudget) throw new MemoryBudgetException(needed, Options.MemoryBudget, what);
     }
 
     /// <summary>Labels of the faces in a photo, at the photo's size. Each box is grown by <see cref="FaceParserOptions.FaceMargin"/>
@@ -71,6 +105,7 @@ public sealed class FaceParser
         ArgumentNullException.ThrowIfNull(photo);
         ArgumentNullException.ThrowIfNull(boxes);
         int width = photo.Width, height = photo.Height, plane = width * height, k = Labels.Count;
+        CheckBudget(EstimateBytes(width, height), $"{width}x{height} labels");
         var labelMap = new byte[plane];
         float[]? probabilities = Options.KeepProbabilities ? new float[k * plane] : null;
         float[]? logits = Options.KeepLogits ? new float[k * plane] : null;

@@ -20,11 +20,20 @@ public sealed record FaceParserOptions
     /// <summary>Keep the raw logits (K×H×W floats) in <see cref="ParseResult.Logits"/>.</summary>
     public bool KeepLogits { get; init; }
 
+    /// <summary>Most bytes one parse may be estimated to need (<see cref="FaceParser.EstimateBytes"/>); a bigger parse throws
+    /// <see cref="MemoryBudgetException"/> before the network runs. Default <see cref="DefaultMemoryBudget"/>.</summary>
+    public long MemoryBudget { get; init; } = DefaultMemoryBudget;
+
+    /// <summary>Half the memory this process may use (the GC's view: physical memory, a container limit or
+    /// DOTNET_GCHeapHardLimit, whichever is least), at least 256 MiB.</summary>
+    public static long DefaultMemoryBudget => Math.Max(256L << 20, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2);
+
     /// <summary>Runs the network instead of the managed engine (e.g. ONNX Runtime from FaceParse.OnnxRuntime); null = managed.</summary>
     public IInferenceEngine? Engine { get; init; }
 
     internal void Validate()
     {
+        if (MemoryBudget < 1) throw new ArgumentOutOfRangeException(nameof(MemoryBudget), $"Memory budget must be positive, got {MemoryBudget}.");
         if (InputSize is < 8 or > 4096) throw new ArgumentOutOfRangeException(nameof(InputSize), $"Input size must be 8..4096, got {InputSize}.");
         FaceMargin.Validate();
     }

@@ -92,6 +92,14 @@ public sealed class SegmentationModel
         return engine is null ? Forward(input, outH, outW) : engine.Forward(this, input, outH, outW);
     }
 
+    /// <summary><see cref="PhotoLogits"/> in bands of output rows (see <see cref="ParsingNetwork.ForwardRows"/>).</summary>
+    // photo → sink(firstRow, rows, logits [1, K, rows·outW]) over all outH rows
+    internal void PhotoLogitRows(Image photo, int side, int outH, int outW, Action<int, int, Tensor> sink)
+    {
+        using var noGrad = GradMode.NoGrad();
+        Network.ForwardRows(ModelInput.FromPhoto(photo, side), outH, outW, sink);
+    }
+
     private static SegmentationModel Build(ModelDescription description, VarBuilder vb, IReadOnlyDictionary<string, Tensor>? strictWeights)
     {
         ArgumentNullException.ThrowIfNull(description);

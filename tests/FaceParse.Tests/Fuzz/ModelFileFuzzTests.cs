@@ -11,7 +11,7 @@ namespace FaceParse.Tests.Fuzz;
 /// <summary>The model description under seeded mutation (issue 13): descriptions of a tiny model (its JSON bytes) are
 /// mutated — generic byte edits plus JSON-aware ones that set any field, top-level or inside config_json, to null, "",
 /// unknown names, extreme numbers or wrong types, drop fields or add unknown ones — then written with the tiny model's
-/// weights and loaded. Every case must load or raise <see cref="InvalidDataException"/> within 2 s and 64 MiB.</summary>
+/// weights and loaded. Every case must load or raise <see cref="InvalidDataException"/> within 2 s and 128 MiB.</summary>
 [Trait("Category", "Fuzz")]
 public sealed class ModelFileFuzzTests(ITestOutputHelper output)
 {
@@ -27,7 +27,7 @@ public sealed class ModelFileFuzzTests(ITestOutputHelper output)
             Name = "model-description",
             Run = bytes => Load(bytes, weights),
             DocumentedError = typeof(InvalidDataException),
-            AllocationBound = bytes => 64L << 20,
+            AllocationBound = bytes => 128L << 20, // a mis-shaped model is checked with zero stand-ins of up to 16 M floats
         };
         var corpus = new List<byte[]>();
         foreach (var (notes, size) in new[] { ((string?)null, 32), ("tiny", 64), ("é ✓", 8) })
@@ -88,7 +88,7 @@ public sealed class ModelFileFuzzTests(ITestOutputHelper output)
             config = JsonNode.Parse(text) as JsonObject;
             _ = config?.Count;
         }
-        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException) { return null; }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or ArgumentException) { return null; }
         if (config is null || config.Count == 0) return null;
         var keys = config.Select(p => p.Key).ToList();
         string key = keys[rng.Next(keys.Count)];

@@ -51,6 +51,15 @@ internal sealed class FpLiifNetwork(FpLiifModel model)
     // rgb [N, 3, H, W] → [N, K, outH, outW]
     public override Tensor Forward(Tensor rgb, int outH, int outW) => Model.Forward(rgb, outH, outW);
 
+    public override bool DecodesInBands => true;
+
+    // rgb [1, 3, H, W] → sink(firstRow, rows, logits [1, K, rows·outW]), bands of at most ChunkPixels pixels
+    public override void ForwardRows(Tensor rgb, int outH, int outW, Action<int, int, Tensor> sink)
+    {
+        if (GradMode.Enabled) base.ForwardRows(rgb, outH, outW, sink);
+        else Model.ForwardRows(rgb, outH, outW, sink);
+    }
+
     // rgb [N, 3, H, W], coords [N, Hq, Wq, 2] (x, y) → [N, K, Hq, Wq]
     public override Tensor ForwardAt(Tensor rgb, Tensor coords) => Model.ForwardAt(rgb, coords);
 
