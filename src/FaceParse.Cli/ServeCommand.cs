@@ -17,7 +17,8 @@ internal static class ServeCommand
         var queue = new Option<int>("--max-queue") { Description = "Requests that may wait for a parse slot (beyond: 503 with Retry-After).", DefaultValueFactory = _ => defaults.MaxQueue };
         var maxPixels = new Option<long>("--max-pixels") { Description = "Largest photo in pixels (width x height).", DefaultValueFactory = _ => defaults.MaxPixels };
         var maxOutPixels = new Option<long>("--max-out-pixels") { Description = "Largest label map in pixels.", DefaultValueFactory = _ => defaults.MaxOutPixels };
-        var command = new Command("serve", "Serve the parse API and the web page over HTTP.") { urls, models, maxUpload, concurrency, queue, maxPixels, maxOutPixels };
+        var budget = new Option<int>("--memory-budget-mb") { Description = "Per-parse memory budget in MiB (0: half the memory the GC may use); bigger parses get 413.", DefaultValueFactory = _ => defaults.MemoryBudgetMb };
+        var command = new Command("serve", "Serve the parse API and the web page over HTTP.") { urls, models, maxUpload, concurrency, queue, maxPixels, maxOutPixels, budget };
         command.SetAction(result =>
         {
             var chosen = result.GetValue(models) is { Length: > 0 } named ? named : defaults.Models.ToArray();
@@ -29,6 +30,7 @@ internal static class ServeCommand
                 MaxQueue = result.GetValue(queue),
                 MaxPixels = result.GetValue(maxPixels),
                 MaxOutPixels = result.GetValue(maxOutPixels),
+                MemoryBudgetMb = result.GetValue(budget),
             };
             options.Validate();
             var app = ServerApp.Create(["--urls", result.GetValue(urls)!], options);

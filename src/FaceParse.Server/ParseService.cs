@@ -53,7 +53,12 @@ public sealed class ParseService(ModelCatalog catalog, ServerOptions options, IF
             }
         }
 
-        var parserOptions = new FaceParserOptions { InputSize = request.Size, KeepLogits = request.Out == OutKind.Logits };
+        var parserOptions = new FaceParserOptions
+        {
+            InputSize = request.Size,
+            KeepLogits = request.Out == OutKind.Logits,
+            MemoryBudget = options.MemoryBudgetMb > 0 ? (long)options.MemoryBudgetMb << 20 : FaceParserOptions.DefaultMemoryBudget,
+        };
         var parser = new FaceParser(model, parserOptions);
         var stopwatch = Stopwatch.StartNew();
         ParseResult result;

@@ -102,6 +102,11 @@ internal sealed class ErrorMiddleware(RequestDelegate next, ServerMetrics metric
             string code = e.StatusCode == 413 ? "upload_too_large" : "bad_request";
             await ApiErrors.WriteAsync(context, e.StatusCode, code, e.Message);
         }
+        catch (FaceParse.Inference.MemoryBudgetException e)
+        {
+            // The parse was refused before it ran (its estimate exceeds the per-image budget): the request is too large, not a fault.
+            await ApiErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "over_memory_budget", e.Message + "; ask for a smaller out_size or size.");
+        }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             context.Response.StatusCode = 499; // client closed the request; nothing is sent

@@ -33,6 +33,10 @@ public sealed record ServerOptions
     /// <summary>Largest network input side a request may ask for with size=.</summary>
     public int MaxInputSize { get; init; } = 1024;
 
+    /// <summary>Per-parse memory budget in MiB (<see cref="Inference.FaceParserOptions.MemoryBudget"/>); 0 keeps the library's default
+    /// (half the memory the GC may use). A parse estimated above it is refused with 413 before the network runs.</summary>
+    public int MemoryBudgetMb { get; init; }
+
     /// <summary>Seconds a client is told to wait (Retry-After) when the queue is full.</summary>
     public int RetryAfterSeconds { get; init; } = 2;
 
@@ -50,6 +54,7 @@ public sealed record ServerOptions
         Check(MaxLogitsMb, 1, 2047, "max logits MiB");
         Check(MaxInputSize, 8, 4096, "max input size");
         Check(RetryAfterSeconds, 1, 3600, "retry-after seconds");
+        Check(MemoryBudgetMb, 0, 1 << 30, "--memory-budget-mb");
     }
 
     /// <summary>Options from the "FaceParse" configuration section (e.g. FaceParse__MaxUploadMb=8 in the environment,
@@ -69,6 +74,7 @@ public sealed record ServerOptions
             MaxOutPixels = section.GetValue(nameof(MaxOutPixels), defaults.MaxOutPixels),
             MaxLogitsMb = section.GetValue(nameof(MaxLogitsMb), defaults.MaxLogitsMb),
             MaxInputSize = section.GetValue(nameof(MaxInputSize), defaults.MaxInputSize),
+            MemoryBudgetMb = section.GetValue(nameof(MemoryBudgetMb), defaults.MemoryBudgetMb),
         };
     }
 
