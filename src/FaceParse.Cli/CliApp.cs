@@ -15,6 +15,7 @@ public static class CliApp
         root.Subcommands.Add(SegmentCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        foreach (var c in CheckpointCommands.Create()) root.Subcommands.Add(c);
         return root;
     }
 
@@ -28,7 +29,7 @@ public static class CliApp
             return result.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or FormatException or UnauthorizedAccessException
-            or FaceParse.Imaging.ImageFormatException)
+            or FaceParse.Imaging.ImageFormatException or FaceParse.Tensors.Serialization.PyTorch.UnsafeCheckpointException)
         {
             Console.Error.WriteLine($"faceparse: error: {e.Message}");
             return 1;

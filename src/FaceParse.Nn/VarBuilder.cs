@@ -11,8 +11,11 @@ namespace FaceParse.Nn;
 /// </remarks>
 public sealed class VarBuilder
 {
-    private sealed class Store(IReadOnlyDictionary<string, Tensor>? source, Random rng, bool initMissing)
+    private sealed class Store(IReadOnlyDictionary<string, Tensor>? source, Random rng, bool initMissing, bool collect = false)
     {
+        public bool Collect { get; } = collect;
+        public List<string> Missing { get; } = [];
+        public List<string> Mismatched { get; } = [];
         public IReadOnlyDictionary<string, Tensor>? Source { get; } = source;
         public Random Rng { get; } = rng;
         public bool InitMissing { get; } = initMissing;
@@ -49,6 +52,19 @@ public sealed class VarBuilder
         return new(new Store(tensors, rng ?? new Random(0), initMissing), "");
     }
 
+    /// <summary>Like <see cref="From"/>, but a missing or mis-shaped tensor does not throw: it is recorded (see
+    /// <see cref="Problems"/>) and a zero tensor of the model's shape stands in, so one build lists every problem at once.</summary>
+    public static VarBuilder Checking(IReadOnlyDictionary<string, Tensor> tensors)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        return new(new Store(tensors, new Random(0), false, collect: true), "");
+    }
+
+    /// <summary>Missing keys (with the shape the model expects) and shape mismatches (both shapes) recorded by a
+    /// <see cref="Checking"/> builder, plus unused checkpoint keys; empty lists when everything matched.</summary>
+    public (IReadOnlyList<string> Missing, IReadOnlyList<string> Unexpected, IReadOnlyList<string> Mismatched) Problems() =>
+        (_store.Missing, UnusedKeys(), _store.Mismatched);
+
     /// <summary>The builder for child <paramref name="name"/> (torch attribute name; no dots).</summary>
     public VarBuilder Sub(string name)
     {
@@ -76,6 +92,12 @@ public sealed class VarBuilder
         {
             if (source.TryGetValue(key, out var stored))
             {
+                if (!Shapes.Equal([.. stored.Shape], shape) && _store.Collect)
+                {
+                    _store.Used.Add(key);
+                    _store.Mismatched.Add($"'{key}': checkpoint has shape {Shapes.Format(stored.Shape)}, the model expects {Shapes.Format(shape)}");
+                    return Create(name, shape, FaceParse.Nn.Init.Zeros);
+                }
                 if (!Shapes.Equal([.. stored.Shape], shape))
                     throw new InvalidDataException($"Checkpoint tensor '{key}' has shape {Shapes.Format(stored.Shape)}, the model expects {Shapes.Format(shape)}.");
                 _store.Used.Add(key);
@@ -83,6 +105,11 @@ public sealed class VarBuilder
                 Module.CopyInto(stored, copy);
                 copy.Name = key;
                 return copy;
+            }
+            if (_store.Collect)
+            {
+                _store.Missing.Add($"'{key}' {Shapes.Format(shape)}");
+                return Create(name, shape, FaceParse.Nn.Init.Zeros);
             }
             if (!_store.InitMissing) throw new KeyNotFoundException($"Checkpoint has no tensor '{key}' (expected shape {Shapes.Format(shape)}).");
         }
