@@ -41,6 +41,33 @@ public sealed class FacenetCropTests
         Assert.Equal(160, expected.Width);
     }
 
+    [Fact]
+    public void Grayscale_photo_gives_the_same_face()
+    {
+        var (photo, _) = Load("kate_siegel");
+        var colour = Largest(MtcnnFixtures.Detector.Detect(photo), "colour");
+        var gray = Largest(MtcnnFixtures.Detector.Detect(photo.ToChannels(1)), "gray");
+        Assert.True(Iou(colour, gray) > 0.85f, $"colour {colour} vs gray {gray}");
+    }
+
+    [Fact]
+    public void Face_cut_by_the_border_keeps_its_landmarks_with_zero_padding()
+    {
+        // cut the photo through the middle of the face: the half-face touches the left border, so every RNet/ONet crop
+        // crosses it. Zero padding keeps the landmarks where the uncut photo has them; facenet's clip-and-stretch moves them.
+        var (photo, _) = Load("angelina_jolie");
+        var whole = Largest(MtcnnFixtures.Detector.Detect(photo), "whole");
+        int cut = (int)(whole.X1 + 0.3f * whole.Width);
+        var part = Transforms.Crop(photo, cut, 0, photo.Width - cut, photo.Height);
+        double Error(DetectedFace f) => new[] { 1, 4 }.Average(m => Math.Sqrt(
+            Math.Pow(f.Landmarks[m].X + cut - whole.Landmarks[m].X, 2) + Math.Pow(f.Landmarks[m].Y - whole.Landmarks[m].Y, 2)));
+        var padded = Largest(MtcnnFixtures.Detector.Detect(part), "zero-padded");
+        var clipped = Largest(new MtcnnDetector(MtcnnFixtures.Detector.Networks, new FaceDetectorOptions { Facenet2019 = true }).Detect(part), "clipped");
+        double eyeDistance = whole.RightEye.X - whole.LeftEye.X;
+        Assert.True(Error(padded) < 0.1 * eyeDistance, $"zero-padded: right-side landmarks moved {Error(padded):F1} px (eye distance {eyeDistance:F0})");
+        Assert.True(Error(padded) < Error(clipped), $"zero-padded {Error(padded):F1} px vs clipped {Error(clipped):F1} px");
+    }
+
     private static (Image Photo, Image Expected) Load(string name)
     {
         var original = ImageCodec.Decode(File.ReadAllBytes(MtcnnFixtures.PathOf($"test_images/{name}.jpg"))).Image.ToChannels(3);
