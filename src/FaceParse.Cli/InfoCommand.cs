@@ -12,7 +12,7 @@ internal static class InfoCommand
     public static Command Create()
     {
         var json = new Option<bool>("--json") { Description = "Print JSON instead of text." };
-        var model = new Option<string>("--model") { Description = "Describe a model (file or registered name) instead of the engine." };
+        var model = new Option<string>("--model") { Description = "Describe a model (file, registered name or architecture preset) instead of the engine." };
         var command = new Command("info", "Show version, detected SIMD level and thread count, or a model's description.") { json, model };
         command.SetAction(result =>
         {

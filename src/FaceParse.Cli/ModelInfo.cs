@@ -1,15 +1,29 @@
 using System.Text.Json;
+using FaceParse.Architectures;
 using FaceParse.Inference;
+using FaceParse.Labels;
 
 namespace FaceParse.Cli;
 
-/// <summary>`faceparse info --model M [--json]`: name, architecture, parameter count, label set and classes, input size and notes.</summary>
+/// <summary>`faceparse info --model M [--json]`: name, architecture, parameter count, label set and classes, input size and notes.
+/// M is a model file or registered name, or else a preset of any registered architecture (e.g. fp-liif-small), described as
+/// an untrained model with CelebAMask-HQ's classes at the architecture's default input size ("file" is then null).</summary>
 internal static class ModelInfo
 {
     public static int Print(string reference, bool json)
     {
-        string path = ModelRegistry.ResolvePath(reference);
-        var model = SegmentationModel.Load(path);
+        string? path;
+        SegmentationModel model;
+        try
+        {
+            path = ModelRegistry.ResolvePath(reference);
+            model = SegmentationModel.Load(path);
+        }
+        catch (FileNotFoundException) when (ArchitectureRegistry.FindPreset(reference) is { } preset)
+        {
+            path = null;
+            model = SegmentationModel.CreateNew(preset.Preset, LabelSets.CelebAMaskHq, preset.Architecture.DefaultInputSize, seed: 0);
+        }
         var d = model.Description;
         var facts = new Dictionary<string, object?>
         {

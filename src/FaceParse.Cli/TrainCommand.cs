@@ -1,9 +1,10 @@
 using System.CommandLine;
+using FaceParse.Architectures;
 using FaceParse.Training;
 
 namespace FaceParse.Cli;
 
-/// <summary>`faceparse train`: trains an FP-LIIF model into a run directory (see <see cref="Trainer"/>).</summary>
+/// <summary>`faceparse train`: trains a model of any registered architecture into a run directory (see <see cref="Trainer"/>).</summary>
 /// <remarks>Exit codes: 0 done, 1 invalid options/data/checkpoint, 2 non-finite loss (last good checkpoint kept),
 /// 130 stopped by Ctrl+C/SIGTERM (resume with --resume; the interrupted epoch restarts).</remarks>
 internal static class TrainCommand
@@ -18,20 +19,20 @@ internal static class TrainCommand
     {
         var defaults = new TrainOptions();
         var data = new DataOptions();
-        var model = new Option<string>("--model") { Description = "Model configuration: fp-liif, fp-liif-small, fp-liif-tiny.", DefaultValueFactory = _ => defaults.Model };
+        var model = new Option<string>("--model") { Description = $"Model preset: {string.Join(", ", ArchitectureRegistry.Presets)}.", DefaultValueFactory = _ => defaults.Model };
         var splitTrain = new Option<string?>("--split-train") { Description = "Training split: a split file (folder layout) or split name." };
         var splitVal = new Option<string?>("--split-val") { Description = "Validation split: a split file (folder layout; none = no validation) or split name." };
-        var size = Int("--size", "Square training/input size.", defaults.Size);
+        var size = new Option<int?>("--size") { Description = "Square training/input size (default: the architecture's, 256 for fp-liif)." };
         var epochs = new Option<int>("--epochs") { Description = "Total epochs of the run (may be raised on --resume).", Required = true };
         var output = new Option<string>("--out") { Description = "Run directory (checkpoints, metrics, model.safetensors).", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from last.safetensors." };
         var init = new Option<string?>("--init") { Description = "Fine-tune: start from this model's weights (name or .safetensors path; same --model and labels)." };
         var seed = Int("--seed", "Run seed (initialisation, shuffle, augmentation, query pixels).", defaults.Seed);
         var batch = Int("--batch-size", "Images per step.", defaults.BatchSize);
-        var lr = new Option<double>("--lr") { Description = "AdamW base learning rate.", DefaultValueFactory = _ => defaults.Lr };
-        var weightDecay = new Option<double>("--weight-decay") { Description = "AdamW weight decay (weights only).", DefaultValueFactory = _ => defaults.WeightDecay };
-        var schedule = new Option<LrScheduleKind>("--schedule") { Description = "cosine (warm-up + cosine) or multistep.", DefaultValueFactory = _ => defaults.Schedule };
-        var clip = new Option<double>("--clip-norm") { Description = "Gradient norm clip (0 = off).", DefaultValueFactory = _ => defaults.ClipNorm };
+        var lr = new Option<double?>("--lr") { Description = "AdamW base learning rate (default: the architecture's recipe; fp-liif 1e-3)." };
+        var weightDecay = new Option<double?>("--weight-decay") { Description = "AdamW weight decay, weights only (default: the recipe's; fp-liif 1e-4)." };
+        var schedule = new Option<LrScheduleKind?>("--schedule") { Description = "cosine (warm-up + cosine) or multistep (default: the recipe's; fp-liif cosine)." };
+        var clip = new Option<double?>("--clip-norm") { Description = "Gradient norm clip, 0 = off (default: the recipe's; fp-liif 1.0)." };
         var queries = Int("--queries", "Query pixels per image per step.", defaults.QueriesPerImage);
         var valEvery = Int("--val-every", "Validate every K epochs (the last epoch always).", defaults.ValEvery);
         var valLimit = new Option<int?>("--val-limit") { Description = "Validate on the first N images only." };
@@ -42,7 +43,7 @@ internal static class TrainCommand
         {
             Description = "Seconds between plain progress lines when stderr is not a terminal.", DefaultValueFactory = _ => PlainInterval.TotalSeconds,
         };
-        var command = new Command("train", "Train an FP-LIIF face-parsing model (Ctrl+C stops gracefully; --resume continues).")
+        var command = new Command("train", "Train a face-parsing model (Ctrl+C stops gracefully; --resume continues).")
         {
             model, splitTrain, splitVal, size, epochs, output, resume, init, seed, batch, lr, weightDecay, schedule, clip, queries, valEvery, valLimit, workers, classWeights, noAugment, interval,
         };

@@ -16,7 +16,7 @@ public sealed partial class Tensor : IDisposable
     private float[] _data;
     private readonly Tensor? _base; // the tensor that owns the storage, for views
 
-    internal Tensor(float[] data, int[] shape, int[]? strides = null, int offset = 0, Tensor? viewOf = null)
+    internal Tensor(float[] data, int[] shape, int[]? strides = null, int offset = 0, Tensor? viewOf = null, bool tracked = true)
     {
         _data = data;
         _shape = shape;
@@ -24,7 +24,7 @@ public sealed partial class Tensor : IDisposable
         Offset = offset;
         _base = viewOf is null ? null : viewOf._base ?? viewOf;
         Count = Shapes.Count(shape);
-        TensorScope.Track(this);
+        if (tracked) TensorScope.Track(this);
     }
 
     /// <summary>Dimensions, outermost first.</summary>

@@ -34,6 +34,17 @@ public sealed partial class Tensor
         return t;
     }
 
+    /// <summary>Wraps <paramref name="values"/> without copying as a tensor that no <see cref="TensorScope"/> tracks, so it
+    /// outlives every open scope and its storage never goes back to the pool unless it is disposed explicitly: the form for
+    /// results handed to a caller, which must never alias pooled buffers.</summary>
+    public static Tensor Unpooled(float[] values, params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        int n = Shapes.Count(shape);
+        if (values.Length != n) throw new ArgumentException($"{values.Length} values do not fill shape {Shapes.Format(shape)} ({n} elements).");
+        return new Tensor(values, (int[])shape.Clone(), tracked: false);
+    }
+
     /// <summary>0, 1, …, n-1.</summary>
     public static Tensor Arange(int n)
     {

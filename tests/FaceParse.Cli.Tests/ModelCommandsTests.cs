@@ -59,4 +59,18 @@ public sealed class ModelCommandsTests : IDisposable
         Assert.Equal(1, exit);
         Assert.Contains("Available names", stderr);
     }
+
+    /// <summary>A preset of a registered architecture is described as an untrained model: the parameter count is FpLiifConfigs'
+    /// documented 52,851 for fp-liif-tiny with 19 classes, and "file" is null.</summary>
+    [Fact]
+    public void InfoOfAPresetDescribesAnUntrainedModel()
+    {
+        var (exit, stdout, stderr) = CliHarness.Run("info", "--model", "fp-liif-tiny", "--json");
+        Assert.True(exit == 0, stderr);
+        var root = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal("fp-liif", root.GetProperty("architecture").GetString());
+        Assert.Equal(52_851, root.GetProperty("parameters").GetInt64());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("file").ValueKind);
+        Assert.Equal(256, root.GetProperty("input_size").GetInt32());
+    }
 }

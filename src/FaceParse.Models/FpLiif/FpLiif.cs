@@ -68,6 +68,60 @@ public sealed class FpLiif : Module
         return FpLiifFastPath.Decode(Decoder, z, g, outH, outW);
     }
 
+    /// <summary>Logits at arbitrary points of the input, queried from the continuous decoder directly (no logit grid is
+    /// resampled). <paramref name="coords"/> follow grid_sample: (x, y) in [-1, 1], align_corners=False, so (−1, −1) is the
+    /// top-left corner of the input and pixel centres sit at −1 + (2i + 1)/n. The cell term of the positional encoding is the
+    /// query grid's own spacing: the mean distance between neighbouring points along each axis (2/Hq or 2/Wq for an axis of
+    /// one point). A full pixel-centre grid of outH × outW gives <see cref="Forward"/>(x, outH, outW) up to float rounding.
+    /// Trainable while gradients are recorded; otherwise decoded in chunks of <see cref="FpLiifConfig.ChunkPixels"/> points.</summary>
+    // x [N, 3, H, W], coords [N, Hq, Wq, 2] (x, y) → [N, K, Hq, Wq]
+    public Tensor ForwardAt(Tensor x, Tensor coords)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(coords);
+        if (coords.Rank != 4 || coords.Dim(0) != x.Dim(0) || coords.Dim(3) != 2 || coords.Dim(1) < 1 || coords.Dim(2) < 1)
+            throw new ArgumentException($"FP-LIIF: coords {Shapes.Format(coords.Shape)} must be [N, Hq, Wq, 2] for input {Shapes.Format(x.Shape)}.");
+        int n = x.Dim(0), hq = coords.Dim(1), wq = coords.Dim(2), q = hq * wq, k = Config.NumClasses;
+        var xy = coords.Contiguous().ToArray();
+        var yx = new float[xy.Length];
+        for (int p = 0; p < xy.Length; p += 2) (yx[p], yx[p + 1]) = (xy[p + 1], xy[p]);
+        var cell = GridCell(xy, hq, wq);
+        var (z, g) = Encode(x);
+        if (GradMode.Enabled)
+            return Decoder.QueryWithCell(z, g, Tensor.FromArray(yx, n, q, 2), cell).Permute(0, 2, 1).Reshape(n, k, hq, wq);
+        var reduced = Decoder.ReduceLatent(z);
+        var output = Tensor.Empty(n, k, q);
+        var destination = output.Span;
+        int chunk = Math.Max(1, Config.ChunkPixels);
+        var part = new float[n * Math.Min(chunk, q) * 2];
+        for (int start = 0; start < q; start += chunk)
+        {
+            using var scope = new TensorScope();
+            int m = Math.Min(chunk, q - start);
+            for (int b = 0; b < n; b++) yx.AsSpan((b * q + start) * 2, m * 2).CopyTo(part.AsSpan(b * m * 2));
+            var logits = Decoder.QueryWithCell(z, g, Tensor.FromArray(part.AsSpan(0, n * m * 2), n, m, 2), cell, reduced)
+                .Permute(0, 2, 1).Contiguous().Span; // [N, K, m]
+            for (int plane = 0; plane < n * k; plane++) logits.Slice(plane * m, m).CopyTo(destination.Slice(plane * q + start, m));
+        }
+        return output.Reshape(n, k, hq, wq);
+    }
+
+    // the mean step (y, x) between neighbouring points of the first image's grid [Hq, Wq, 2] (x, y): rows give the y extent
+    private static (float Y, float X) GridCell(float[] xy, int hq, int wq)
+    {
+        static float Step(float[] xy, int from, int to) => MathF.Sqrt(MathF.Pow(xy[to] - xy[from], 2) + MathF.Pow(xy[to + 1] - xy[from + 1], 2));
+        double sumY = 0, sumX = 0;
+        for (int r = 0; r < hq; r++)
+            for (int c = 0; c < wq; c++)
+            {
+                int p = (r * wq + c) * 2;
+                if (r + 1 < hq) sumY += Step(xy, p, p + wq * 2);
+                if (c + 1 < wq) sumX += Step(xy, p, p + 2);
+            }
+        float y = hq > 1 ? (float)(sumY / ((hq - 1) * wq)) : 2f / hq, x = wq > 1 ? (float)(sumX / (hq * (wq - 1))) : 2f / wq;
+        return (y, x);
+    }
+
     private static void CheckOutputSize(int outH, int outW)
     {
         if (outH < 1 || outW < 1) throw new ArgumentException($"FP-LIIF: output size {outH}x{outW} must be positive.");

@@ -33,7 +33,13 @@ public sealed class FpLiifDecoder : Module
     /// <summary>Literal query: logits at the given (y, x) coordinates of an output grid of size
     /// <paramref name="outputGrid"/> (which sets the cell term of the positional encoding).</summary>
     // z [N, C, Hf, Wf], g [N, C], coords [N, Q, 2] → [N, Q, K]
-    public Tensor Query(Tensor z, Tensor g, Tensor coords, Size2D outputGrid)
+    public Tensor Query(Tensor z, Tensor g, Tensor coords, Size2D outputGrid) => QueryWithCell(z, g, coords, LiifSampling.CellOf(outputGrid));
+
+    /// <summary>Literal query with an explicit cell: the extent (y, x) of one output pixel in [-1, 1] coordinates (2/outH,
+    /// 2/outW for a full outH × outW grid). <paramref name="reduced"/> may pass <see cref="ReduceLatent"/>(z) computed once
+    /// for several queries of the same latent.</summary>
+    // z [N, C, Hf, Wf], g [N, C], coords [N, Q, 2] (y, x), reduced [N, ReduceOut, Hf, Wf]? → [N, Q, K]
+    public Tensor QueryWithCell(Tensor z, Tensor g, Tensor coords, (float Y, float X) cell, Tensor? reduced = null)
     {
         ArgumentNullException.ThrowIfNull(z);
         ArgumentNullException.ThrowIfNull(g);
@@ -41,10 +47,10 @@ public sealed class FpLiifDecoder : Module
         if (coords.Rank != 3 || coords.Dim(0) != z.Dim(0) || coords.Dim(2) != 2)
             throw new ArgumentException($"FP-LIIF query: coords {Shapes.Format(coords.Shape)} must be [N, Q, 2] for latent {Shapes.Format(z.Shape)}.");
         int n = z.Dim(0), q = coords.Dim(1), hf = z.Dim(2), wf = z.Dim(3);
-        var reduced = ReduceLatent(z);
+        reduced ??= ReduceLatent(z);
         var gq = g.Unsqueeze(1).Expand(n, q, Config.Channels); // [N, Q, C]
         Tensor? logits = null;
-        foreach (var tap in LiifSampling.Taps(Config, coords.Contiguous().Span, hf, wf, outputGrid))
+        foreach (var tap in LiifSampling.TapsForCell(Config, coords.Contiguous().Span, hf, wf, cell))
         {
             var grid = Tensor.FromArray(tap.Grid, n, 1, q, 2);
             var feat = reduced.GridSample(grid, SampleMode, GridPadding.Border).Reshape(n, Config.ReduceOut, q).Permute(0, 2, 1); // [N, Q, R]

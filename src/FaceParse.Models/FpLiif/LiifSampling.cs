@@ -40,13 +40,20 @@ internal static class LiifSampling
         return Math.Clamp((int)MathF.Round(u, MidpointRounding.ToEven), 0, n - 1);
     }
 
+    /// <summary>The cell of an outH × outW output grid: the extent (y, x) of one output pixel in [-1, 1] coordinates.</summary>
+    public static (float Y, float X) CellOf(Size2D outputGrid) => (2f / outputGrid.H, 2f / outputGrid.W);
+
+    /// <summary>The taps of every query point of an outH × outW output grid (<see cref="TapsForCell"/> with its cell).</summary>
+    public static QueryTap[] Taps(FpLiifConfig config, ReadOnlySpan<float> coords, int hf, int wf, Size2D outputGrid) =>
+        TapsForCell(config, coords, hf, wf, CellOf(outputGrid));
+
     /// <summary>The taps of every query point in <paramref name="coords"/> ([M, 2], (y, x)) against an hf × wf latent,
-    /// for queries belonging to an outH × outW output grid (the cell term).</summary>
-    public static QueryTap[] Taps(FpLiifConfig config, ReadOnlySpan<float> coords, int hf, int wf, Size2D outputGrid)
+    /// for queries whose output pixels have extent <paramref name="cell"/> (y, x) in [-1, 1] coordinates (the cell term).</summary>
+    public static QueryTap[] TapsForCell(FpLiifConfig config, ReadOnlySpan<float> coords, int hf, int wf, (float Y, float X) cell)
     {
         int m = coords.Length / 2;
         if (config.Upsampling != FpLiifUpsampling.LocalEnsemble)
-            return [Tap(config, coords, hf, wf, outputGrid, 0, 0, config.Upsampling == FpLiifUpsampling.Bilinear, null)];
+            return [Tap(config, coords, hf, wf, cell, 0, 0, config.Upsampling == FpLiifUpsampling.Bilinear, null)];
         var areas = new float[4][];
         var taps = new QueryTap[4];
         int t = 0;
@@ -54,7 +61,7 @@ internal static class LiifSampling
             foreach (int vx in (int[])[-1, 1])
             {
                 areas[t] = new float[m];
-                taps[t] = Tap(config, coords, hf, wf, outputGrid, vy, vx, false, areas[t]);
+                taps[t] = Tap(config, coords, hf, wf, cell, vy, vx, false, areas[t]);
                 t++;
             }
         // LIIF blends each prediction with the area of the diagonally opposite rectangle (bilinear-like weights).
@@ -66,7 +73,7 @@ internal static class LiifSampling
         return taps;
     }
 
-    private static QueryTap Tap(FpLiifConfig config, ReadOnlySpan<float> coords, int hf, int wf, Size2D outputGrid, int vy, int vx,
+    private static QueryTap Tap(FpLiifConfig config, ReadOnlySpan<float> coords, int hf, int wf, (float Y, float X) cell, int vy, int vx,
         bool sampleAtQuery, float[]? area)
     {
         int m = coords.Length / 2, dims = config.PositionalDims;
@@ -88,8 +95,8 @@ internal static class LiifSampling
             {
                 enc[0] = ry;
                 enc[1] = rx;
-                enc[2] = 2f / outputGrid.H * hf;
-                enc[3] = 2f / outputGrid.W * wf;
+                enc[2] = cell.Y * hf;
+                enc[3] = cell.X * wf;
             }
             else Sinusoid(cy, cx, config.SinusoidalFrequencies, enc);
         }

@@ -2,7 +2,7 @@ namespace FaceParse.Data;
 
 /// <summary>File-system helpers shared by the layouts: required folders, files by stem, split files, and a description of what a
 /// folder holds (for error messages).</summary>
-public static class DatasetFiles
+internal static class DatasetFiles
 {
     /// <summary>Extensions accepted for photos.</summary>
     public static IReadOnlyList<string> ImageExtensions { get; } = [".jpg", ".jpeg", ".png"];

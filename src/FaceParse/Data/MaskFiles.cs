@@ -5,7 +5,7 @@ using FaceParse.Labels;
 namespace FaceParse.Data;
 
 /// <summary>Reading label PNGs: the header only (fast validation), a class-id mask, or a binary part mask.</summary>
-public static class MaskFiles
+internal static class MaskFiles
 {
     /// <summary>Bytes of signature + IHDR chunk: enough for <see cref="PngDecoder.ReadInfo"/>.</summary>
     private const int HeaderBytes = 8 + 8 + 13 + 4;

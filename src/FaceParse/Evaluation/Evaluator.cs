@@ -48,8 +48,7 @@ public static class Evaluator
                 cancellationToken.ThrowIfCancellationRequested();
                 var (image, mask) = dataset.LoadSample(dataset.Samples[i], CodecImageDecoder.Instance);
                 int outW = evalSize ?? mask.Width, outH = evalSize ?? mask.Height;
-                var prediction = Predict(model, image, side, outH, outW);
-                mapping?.ApplyInPlace(prediction);
+                var prediction = LabelDecoding.Predict(model, image, side, outH, outW, mapping);
                 evaluator.Add(mask.Labels, mask.Width, mask.Height, prediction, outW, outH);
                 progress?.Report(i + 1);
             }
@@ -61,21 +60,8 @@ public static class Evaluator
         return evaluator.Report(model.Name);
     }
 
-    /// <summary>Class ids in the model's label set, [outH, outW] row-major, for one photo resized to side × side.</summary>
-    public static byte[] Predict(SegmentationModel model, Image image, int side, int outH, int outW)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(image);
-        var resized = image.Width == side && image.Height == side ? image : Resize.Apply(image, side, side, ResizeMode.Bicubic);
-        var result = new byte[outH * outW];
-        using (GradMode.NoGrad())
-        using (new TensorScope())
-        {
-            var input = SampleBatcher.Images([resized], Normalization.Unit);
-            var classes = model.Forward(input, outH, outW).ArgMax(1); // [1, K, H, W] → [1, H, W]
-            var ids = classes.Data;
-            for (int p = 0; p < result.Length; p++) result[p] = (byte)ids[p];
-        }
-        return result;
-    }
+    /// <summary>Class ids in the model's label set, [outH, outW] row-major, for one photo resized to side × side (the same
+    /// preprocessing and arg-max as <see cref="FaceParser"/>).</summary>
+    public static byte[] Predict(SegmentationModel model, Image image, int side, int outH, int outW) =>
+        LabelDecoding.Predict(model, image, side, outH, outW);
 }

@@ -46,20 +46,19 @@ public sealed class FaceParser
         ArgumentNullException.ThrowIfNull(photo);
         var (width, height) = outSize ?? (photo.Width, photo.Height);
         if (width < 1 || height < 1) throw new ArgumentOutOfRangeException(nameof(outSize), $"Output size must be positive, got {width}x{height}.");
-        using var noGrad = GradMode.NoGrad();
-        Tensor logits;
-        Tensor? probabilities = null;
-        byte[] labelMap;
-        using (var scope = new TensorScope())
-        {
-            logits = Model.Forward(PrepareInput(photo, InputSize), height, width); // [1, K, H, W]
-            labelMap = ToBytes(logits.ArgMax(1).Data);
-            if (Options.KeepProbabilities) probabilities = scope.Keep(logits.Softmax(1));
-            if (Options.KeepLogits) scope.Keep(logits);
-        }
         int k = Labels.Count;
-        return new ParseResult(Labels, width, height, labelMap, probabilities?.Reshape(k, height, width),
-            Options.KeepLogits ? logits.Reshape(k, height, width) : null);
+        byte[] labelMap;
+        Tensor? probabilities = null, logits = null;
+        // Everything the network computes lives in this scope; what the result keeps is copied out into unpooled storage,
+        // so it stays valid whatever scope the caller has open (results never alias pooled buffers).
+        using (new TensorScope())
+        {
+            var output = Model.PhotoLogits(photo, InputSize, height, width); // [1, K, H, W]
+            labelMap = LabelDecoding.ArgMax(output);
+            if (Options.KeepProbabilities) probabilities = Tensor.Unpooled(output.Softmax(1).ToArray(), k, height, width);
+            if (Options.KeepLogits) logits = Tensor.Unpooled(output.ToArray(), k, height, width);
+        }
+        return new ParseResult(Labels, width, height, labelMap, probabilities, logits);
     }
 
     /// <summary>Labels of the faces in a photo, at the photo's size. Each box is grown by <see cref="FaceParserOptions.FaceMargin"/>
@@ -86,35 +85,13 @@ public sealed class FaceParser
             PastePlanes(part.Logits, region, logits, plane, width);
         }
         return new ParseResult(Labels, width, height, labelMap,
-            probabilities is null ? null : Tensor.FromArray(probabilities, k, height, width),
-            logits is null ? null : Tensor.FromArray(logits, k, height, width));
+            probabilities is null ? null : Tensor.Unpooled(probabilities, k, height, width),
+            logits is null ? null : Tensor.Unpooled(logits, k, height, width));
     }
 
     /// <summary>The network input for a photo: RGB (gray replicated, alpha dropped) resized bicubic to size × size, as
     /// [1, 3, size, size] in [0, 1].</summary>
-    public static Tensor PrepareInput(Image photo, int size)
-    {
-        ArgumentNullException.ThrowIfNull(photo);
-        var rgb = Resize.Apply(photo.ToChannels(3), size, size, ResizeMode.Bicubic);
-        int plane = rgb.Width * rgb.Height;
-        var tensor = Tensor.Empty(1, 3, rgb.Height, rgb.Width);
-        var values = tensor.Span;
-        var pixels = rgb.Pixels;
-        for (int i = 0; i < plane; i++)
-        {
-            values[i] = pixels[3 * i] / 255f;
-            values[plane + i] = pixels[3 * i + 1] / 255f;
-            values[2 * plane + i] = pixels[3 * i + 2] / 255f;
-        }
-        return tensor;
-    }
-
-    private static byte[] ToBytes(int[] ids)
-    {
-        var bytes = new byte[ids.Length];
-        for (int i = 0; i < ids.Length; i++) bytes[i] = (byte)ids[i];
-        return bytes;
-    }
+    public static Tensor PrepareInput(Image photo, int size) => ModelInput.FromPhoto(photo, size);
 
     // planes [K, region.Height, region.Width] → destination [K, plane] rows at (region.X, region.Y); nothing when either is absent
     private static void PastePlanes(Tensor? planes, FaceBox region, float[]? destination, int plane, int destinationWidth)

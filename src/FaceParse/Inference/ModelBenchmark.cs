@@ -1,9 +1,8 @@
 using System.Diagnostics;
-using FaceParse.Models.FpLiif;
+using FaceParse.Architectures;
 using FaceParse.Nn.Optimizers;
 using FaceParse.Tensors;
 using FaceParse.Tensors.Runtime;
-using FaceParse.Training;
 
 namespace FaceParse.Inference;
 
@@ -21,7 +20,7 @@ public sealed record ModelBenchmarkOptions(int Size, int OutSize, int Repeats = 
 
     public int TrainBatch { get; init; } = 4;
 
-    /// <summary>Query pixels per image in a training step (LIIF trains on a random subset of pixels).</summary>
+    /// <summary>Query pixels per image in a training step, for architectures that train on a random subset of pixels (FP-LIIF).</summary>
     public int TrainQueries { get; init; } = 4096;
 
     internal void Validate()
@@ -37,8 +36,8 @@ public sealed record ModelBenchmarkOptions(int Size, int OutSize, int Repeats = 
 /// OutSize × OutSize, plus the arg-max (no gradient recording, buffers pooled by a TensorScope).</param>
 /// <param name="ImagesPerSecond">1000 / <paramref name="MedianMs"/>.</param>
 /// <param name="PeakWorkingSetMb">The process's peak working set after the runs (MiB; includes the runtime and the model).</param>
-/// <param name="TrainImagesPerSecond">Images per second of training steps (Encode + Query + loss + backward + AdamW) on random
-/// data; null when no training steps were asked for.</param>
+/// <param name="TrainImagesPerSecond">Images per second of training steps (the architecture's training loss + backward + AdamW)
+/// on random data; null when no training steps were asked for.</param>
 public sealed record ModelBenchmarkResult(string Model, int Size, int OutSize, int Threads, double MedianMs, double ImagesPerSecond,
     double PeakWorkingSetMb, double? TrainImagesPerSecond);
 
@@ -77,11 +76,9 @@ public static class ModelBenchmark
 
     private static double TrainImagesPerSecond(SegmentationModel model, ModelBenchmarkOptions options)
     {
-        var copy = SegmentationModel.Create(model.Description, model.Module.StateDict().ToDictionary(p => p.Key, p => p.Value.Clone()));
-        var network = copy.Module as FpLiif ?? throw new NotSupportedException($"Training speed is measured for fp-liif models, not '{model.Description.Architecture}'.");
-        var optimizer = new AdamW([new ParamGroup(network.NamedParameters())], lr: 1e-4);
-        var loss = new FpLiifLoss();
-        var rng = new Xoshiro256(7);
+        var network = model.Clone().Network;
+        var optimizer = new AdamW([new ParamGroup(network.Module.NamedParameters())], lr: 1e-4);
+        var context = new TrainingStepContext(seed: 7) { QueriesPerImage = options.TrainQueries };
         var random = new Random(7);
         int n = options.TrainBatch, size = options.Size, classes = model.Labels.Count;
         var images = Tensor.Uniform(random, 0f, 1f, n, 3, size, size);
@@ -92,9 +89,7 @@ public static class ModelBenchmark
         for (int step = -1; step < options.TrainSteps; step++)
         {
             if (step == 0) start = Stopwatch.GetTimestamp();
-            var sample = QueryPixelSampler.Sample(labels, options.TrainQueries, rng);
-            var (z, g) = network.Encode(images);
-            loss.Compute(network.Query(z, g, sample.Coordinates, (size, size)), sample.Labels).Backward();
+            network.TrainingLoss(images, labels, context).Backward();
             optimizer.Step();
             optimizer.ZeroGrad();
         }

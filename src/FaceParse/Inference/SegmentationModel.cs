@@ -1,46 +1,56 @@
-using System.Text.Json;
+using FaceParse.Architectures;
+using FaceParse.Imaging;
 using FaceParse.Labels;
-using FaceParse.Models.FpLiif;
 using FaceParse.Nn;
 using FaceParse.Tensors;
 
 namespace FaceParse.Inference;
 
-/// <summary>A face-parsing network with what is needed to use it: its description, label set and input size.
-/// The one place that maps an architecture name to a model class, so training, evaluation and inference share it.</summary>
+/// <summary>A face-parsing network with what is needed to use it: its description, label set and input size. The network
+/// comes from the architecture its description names (<see cref="ArchitectureRegistry"/>), so training, evaluation and
+/// inference share one path for every architecture.</summary>
 public sealed class SegmentationModel
 {
-    private readonly Func<Tensor, int, int, Tensor> _forward;
-
-    private SegmentationModel(ModelDescription description, Module module, Func<Tensor, int, int, Tensor> forward)
+    private SegmentationModel(ModelDescription description, IArchitecture architecture, ParsingNetwork network)
     {
         Description = description;
-        Module = module;
-        _forward = forward;
+        Architecture = architecture;
+        Network = network;
         Labels = LabelSets.Get(description.Labels);
         if (Labels.Version != description.LabelsVersion)
             throw new InvalidDataException($"Model '{description.Name}' uses label table '{description.Labels}' v{description.LabelsVersion}; this build has v{Labels.Version}.");
+        if (network.NumClasses != Labels.Count)
+            throw new InvalidDataException($"Model '{description.Name}' has {network.NumClasses} outputs but label set '{Labels.Name}' has {Labels.Count} classes.");
     }
 
     public ModelDescription Description { get; }
-    public Module Module { get; }
+    public IArchitecture Architecture { get; }
+    public ParsingNetwork Network { get; }
+    public Module Module => Network.Module;
     public LabelSet Labels { get; }
     public string Name => Description.Name;
     public int InputSize => Description.InputSize;
     public long ParameterCount => Module.ParameterCount;
 
     /// <summary>Architectures this build can construct.</summary>
-    public static IReadOnlyList<string> Architectures { get; } = ["fp-liif"];
+    public static IReadOnlyList<string> Architectures => [.. ArchitectureRegistry.All.Select(a => a.Name)];
 
     // rgb[N,3,H,W] in [0,1] -> logits[N,K,outH,outW]
-    public Tensor Forward(Tensor rgb, int outH, int outW) => _forward(rgb, outH, outW);
+    public Tensor Forward(Tensor rgb, int outH, int outW) => Network.Forward(rgb, outH, outW);
 
-    /// <summary>A freshly initialised model (seeded) for the named configuration, e.g. "fp-liif-small", with one output per class of
-    /// <paramref name="labels"/>.</summary>
-    public static SegmentationModel CreateNew(string configName, LabelSet labels, int inputSize, int seed, string? name = null)
+    /// <summary>Logits at arbitrary points of the input (see <see cref="ParsingNetwork.ForwardAt"/>).</summary>
+    // rgb[N,3,H,W] in [0,1], coords[N,Hq,Wq,2] (x, y) in [-1,1] -> logits[N,K,Hq,Wq]
+    public Tensor ForwardAt(Tensor rgb, Tensor coords) => Network.ForwardAt(rgb, coords);
+
+    /// <summary>A freshly initialised model (seeded) for a preset of any registered architecture, e.g. "fp-liif-small", with one
+    /// output per class of <paramref name="labels"/>.</summary>
+    /// <exception cref="ArgumentException">No architecture has that preset.</exception>
+    public static SegmentationModel CreateNew(string preset, LabelSet labels, int inputSize, int seed, string? name = null)
     {
-        var config = FpLiifConfigs.Get(configName) with { NumClasses = labels.Count };
-        var description = new ModelDescription("fp-liif", name ?? $"{configName}-{labels.Name}", JsonSerializer.Serialize(config, ModelFile.Json), labels.Name, labels.Version, inputSize);
+        ArgumentNullException.ThrowIfNull(labels);
+        var (architecture, exact) = ArchitectureRegistry.GetPreset(preset);
+        var description = new ModelDescription(architecture.Name, name ?? $"{exact}-{labels.Name}", architecture.PresetConfigJson(exact, labels.Count),
+            labels.Name, labels.Version, inputSize);
         return Build(description, VarBuilder.Init(seed), strictWeights: null);
     }
 
@@ -64,22 +74,36 @@ public sealed class SegmentationModel
     public void Save(string path, string? notes = null) =>
         ModelFile.Save(path, notes is null ? Description : Description with { Notes = notes }, Module.StateDict());
 
+    /// <summary>A copy with its own weights (the same description), e.g. to train without touching this one.</summary>
+    public SegmentationModel Clone() =>
+        Create(Description, Module.StateDict().ToDictionary(p => p.Key, p => p.Value.Clone()));
+
+    /// <summary>The one inference path shared by <see cref="FaceParser"/> and the evaluator: the photo as network input
+    /// (<see cref="ModelInput.FromPhoto"/>), then logits at outH × outW without recording gradients.</summary>
+    // photo → logits [1, K, outH, outW] (in the caller's TensorScope)
+    internal Tensor PhotoLogits(Image photo, int side, int outH, int outW)
+    {
+        using var noGrad = GradMode.NoGrad();
+        return Forward(ModelInput.FromPhoto(photo, side), outH, outW);
+    }
+
     private static SegmentationModel Build(ModelDescription description, VarBuilder vb, IReadOnlyDictionary<string, Tensor>? strictWeights)
     {
-        if (description.Architecture != "fp-liif")
-            throw new InvalidDataException($"Model '{description.Name}' has architecture '{description.Architecture}'; this build supports {string.Join(", ", Architectures)}.");
-        FpLiifConfig config;
-        try { config = JsonSerializer.Deserialize<FpLiifConfig>(description.ConfigJson, ModelFile.Json) ?? throw new JsonException("null configuration"); }
-        catch (JsonException e) { throw new InvalidDataException($"Model '{description.Name}': unreadable fp-liif configuration ({e.Message}).", e); }
-        config.Validate();
-        FpLiif model;
-        try { model = new FpLiif(vb, config); }
-        catch (Exception e) when (e is KeyNotFoundException or ArgumentException) { throw new InvalidDataException($"Model '{description.Name}': weights do not fit the fp-liif configuration ({e.Message}).", e); }
+        ArgumentNullException.ThrowIfNull(description);
+        var architecture = ArchitectureRegistry.Find(description.Architecture) ?? throw new InvalidDataException(
+            $"Model '{description.Name}' has architecture '{description.Architecture}'; this build supports {string.Join(", ", Architectures)}.");
+        ParsingNetwork network;
+        try { network = architecture.Build(vb, description.ConfigJson); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"Model '{description.Name}': {e.Message}", e); }
+        catch (Exception e) when (e is KeyNotFoundException or ArgumentException)
+        {
+            throw new InvalidDataException($"Model '{description.Name}': weights do not fit the {architecture.Name} configuration ({e.Message}).", e);
+        }
         if (strictWeights is not null)
         {
             var unused = vb.UnusedKeys().ToList();
             if (unused.Count > 0) throw new InvalidDataException($"Model '{description.Name}': weights with no place in the network: {string.Join(", ", unused.Take(8))}{(unused.Count > 8 ? ", …" : "")}.");
         }
-        return new SegmentationModel(description, model, model.Forward);
+        return new SegmentationModel(description, architecture, network);
     }
 }

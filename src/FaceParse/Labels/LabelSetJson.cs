@@ -5,7 +5,7 @@ namespace FaceParse.Labels;
 
 /// <summary>JSON dump of the label table: {"version", "sets": [{"name", "display_name", "sides", "description",
 /// "classes": [{"id", "name", "display_name", "concept", "rgb": [r, g, b], "absorbs": [...]}]}]}.</summary>
-public static class LabelSetJson
+internal static class LabelSetJson
 {
     /// <summary>Every registered set.</summary>
     public static string Dump(bool indented = true) => Dump(LabelSets.All, indented);

@@ -4,7 +4,7 @@ namespace FaceParse.Training;
 /// content goes to <c>&lt;path&gt;.tmp</c> in the same folder, is flushed to disk (fsync), then renamed over the target.</summary>
 /// <remarks>A failure (disk full, permissions) deletes the temporary file, leaves the previous file byte-identical, and throws
 /// an <see cref="IOException"/> whose message names the target and says the previous version is kept.</remarks>
-public static class AtomicFile
+internal static class AtomicFile
 {
     /// <summary>Suffix of temporary files; leftovers from a killed run are removed by <see cref="CleanLeftovers"/>.</summary>
     public const string TempSuffix = ".tmp";

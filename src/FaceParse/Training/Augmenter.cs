@@ -7,7 +7,7 @@ namespace FaceParse.Training;
 
 /// <summary>One sample's drawn augmentation: rotation (degrees, counter-clockwise as displayed), zoom, shift in output pixels,
 /// flip, colour jitter.</summary>
-public readonly record struct AugmentDraw(double Degrees, double Scale, double ShiftX, double ShiftY, bool Flip, ColorJitterParams Color)
+internal readonly record struct AugmentDraw(double Degrees, double Scale, double ShiftX, double ShiftY, bool Flip, ColorJitterParams Color)
 {
     public static AugmentDraw Identity => new(0, 1, 0, 0, false, ColorJitterParams.Identity);
 
@@ -16,7 +16,7 @@ public readonly record struct AugmentDraw(double Degrees, double Scale, double S
 }
 
 /// <summary>An augmented image/label pair at the augmenter's output size.</summary>
-public sealed record AugmentedSample(Image Image, LabelMap Labels, AugmentDraw Draw);
+internal sealed record AugmentedSample(Image Image, LabelMap Labels, AugmentDraw Draw);
 
 /// <summary>Random training augmentation of (image, label map) pairs to a fixed output size (see <see cref="AugmentOptions"/>).</summary>
 /// <remarks>
@@ -30,7 +30,7 @@ public sealed record AugmentedSample(Image Image, LabelMap Labels, AugmentDraw D
 /// touches the image only. Draws come from the given <see cref="Xoshiro256"/> in a fixed order, so the result is a pure
 /// function of its state (use <see cref="Xoshiro256.ForSample"/> for thread-independent reproducibility).
 /// </remarks>
-public sealed class Augmenter
+internal sealed class Augmenter
 {
     public Augmenter(LabelSet labels, AugmentOptions options, int width, int height)
     {

@@ -21,7 +21,7 @@ public sealed class CheckpointMismatchException(string message, string path) : E
 /// <param name="ConfigJson">The training configuration as JSON.</param>
 /// <param name="LabelSet">Label set name.</param>
 /// <param name="LabelSetVersion">Label table version.</param>
-public sealed record CheckpointInfo(string Model, int Epoch, long GlobalStep, double? BestMetric, string RngState, string ConfigJson,
+internal sealed record CheckpointInfo(string Model, int Epoch, long GlobalStep, double? BestMetric, string RngState, string ConfigJson,
     string LabelSet, string LabelSetVersion)
 {
     /// <summary>Version of this checkpoint layout (keys <c>model.*</c>, <c>optim.*</c> and this record).</summary>

@@ -7,7 +7,7 @@ using FaceParse.Tensors.Serialization;
 namespace FaceParse.Training;
 
 /// <summary>A loaded training checkpoint: its record, the model state dict and the optimiser state dict (prefixes removed).</summary>
-public sealed record Checkpoint(string Path, CheckpointInfo Info, Dictionary<string, Tensor> Model, Dictionary<string, Tensor> Optimizer)
+internal sealed record Checkpoint(string Path, CheckpointInfo Info, Dictionary<string, Tensor> Model, Dictionary<string, Tensor> Optimizer)
 {
     /// <summary>Loads the model and optimiser state (both validated before anything changes) and returns the trainer's RNG.</summary>
     public Xoshiro256 Restore(Module model, Optimizer optimizer)
@@ -26,7 +26,7 @@ public sealed record Checkpoint(string Path, CheckpointInfo Info, Dictionary<str
 /// <remarks>Files are written with <see cref="AtomicFile"/> (temp file, fsync, rename), so a kill at any moment leaves the previous
 /// checkpoint or the new one, never a torn file; opening the store removes leftover <c>*.tmp</c> files of a killed run.
 /// A failed write (disk full, permissions) throws <see cref="IOException"/> and keeps the previous checkpoint byte-identical.</remarks>
-public sealed class CheckpointStore
+internal sealed class CheckpointStore
 {
     public const string LastFileName = "last.safetensors";
     public const string BestFileName = "best.safetensors";

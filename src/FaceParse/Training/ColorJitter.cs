@@ -3,7 +3,7 @@ using FaceParse.Imaging;
 namespace FaceParse.Training;
 
 /// <summary>Drawn colour-jitter factors (1 = unchanged; hue 0 = unchanged).</summary>
-public readonly record struct ColorJitterParams(double Brightness, double Contrast, double Saturation, double Hue)
+internal readonly record struct ColorJitterParams(double Brightness, double Contrast, double Saturation, double Hue)
 {
     public static ColorJitterParams Identity => new(1, 1, 1, 0);
 
@@ -21,7 +21,7 @@ public readonly record struct ColorJitterParams(double Brightness, double Contra
 /// saturation (blend with the pixel's gray), hue (rotation in HSV), in that order, clamped to [0, 255] after each step.</summary>
 /// <remarks>Gray is ITU-R 601 luma (0.299 R + 0.587 G + 0.114 B). Gray images get brightness and contrast only; an alpha
 /// channel is left unchanged.</remarks>
-public static class ColorJitter
+internal static class ColorJitter
 {
     /// <summary>Applies <paramref name="p"/> to <paramref name="image"/> in place.</summary>
     public static void Apply(Image image, ColorJitterParams p)

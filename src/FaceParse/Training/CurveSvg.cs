@@ -8,7 +8,7 @@ namespace FaceParse.Training;
 /// validation mean F1 below, each with its own y axis, ticks, grid lines and a legend entry.</summary>
 /// <remarks>The polylines have ids <c>train-loss</c> and <c>val-mean-f1</c> and one point per epoch that has a finite value
 /// (epochs without validation are skipped in the F1 line). A panel without data shows a "no data yet" note instead.</remarks>
-public static class CurveSvg
+internal static class CurveSvg
 {
     private const int Width = 640, PanelHeight = 220, Left = 64, Right = 16, Top = 40, Gap = 48, Bottom = 40;
     private const string LossColour = "#d62728", F1Colour = "#1f77b4";

@@ -5,7 +5,7 @@ using FaceParse.Data;
 namespace FaceParse.Training;
 
 /// <summary>How a <see cref="DataLoader"/> batches and prefetches.</summary>
-public sealed record DataLoaderOptions
+internal sealed record DataLoaderOptions
 {
     public int BatchSize { get; init; } = 8;
     /// <summary>Batches decoded concurrently (each by one worker task).</summary>
@@ -29,7 +29,7 @@ public sealed record DataLoaderOptions
 /// A sample that fails to load surfaces to the consumer, in order, as a <see cref="DatasetException"/> naming its files;
 /// call <see cref="Validate"/> before training to catch missing or mis-sized masks before the first epoch.
 /// </remarks>
-public sealed class DataLoader
+internal sealed class DataLoader
 {
     public DataLoader(FaceParsingDataset dataset, IImageDecoder decoder, Augmenter augmenter, DataLoaderOptions? options = null)
     {

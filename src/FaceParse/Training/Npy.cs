@@ -12,7 +12,7 @@ namespace FaceParse.Training;
 /// <c>{'descr': '&lt;f4', 'fortran_order': False, 'shape': (C, H, W), }</c> padded with spaces and ending in '\n' so that
 /// magic + version + length + header is a multiple of 64 bytes; then the little-endian float32 data in C order.
 /// <see cref="Read"/> accepts versions 1.0 and 2.0 (uint32 header length) with descr <c>&lt;f4</c> and C order only.</remarks>
-public static partial class Npy
+internal static partial class Npy
 {
     private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 

@@ -6,7 +6,7 @@ namespace FaceParse.Training;
 /// <param name="Pixels">[N, Q, 2] integer (row, column) of each query.</param>
 /// <param name="Coordinates">[N, Q, 2] (y, x) pixel centres in [-1, 1]: c = −1 + (2i + 1)/n per axis (SPEC §4, LIIF).</param>
 /// <param name="Labels">[N, Q] the label at each query (class id or 255 = ignore).</param>
-public sealed record QuerySample(IntTensor Pixels, Tensor Coordinates, IntTensor Labels)
+internal sealed record QuerySample(IntTensor Pixels, Tensor Coordinates, IntTensor Labels)
 {
     public int Queries => Labels.Dim(1);
 }
@@ -16,7 +16,7 @@ public sealed record QuerySample(IntTensor Pixels, Tensor Coordinates, IntTensor
 /// <remarks>With Q ≤ H·W the pixels of one image are distinct (a sparse partial Fisher–Yates, O(Q) time and memory); with
 /// Q &gt; H·W they are drawn with replacement. Images are drawn one after another from the given generator, so the result is a
 /// pure function of its state.</remarks>
-public static class QueryPixelSampler
+internal static class QueryPixelSampler
 {
     // labels [N, H, W] → pixels [N, Q, 2], coordinates [N, Q, 2], labels [N, Q]
     public static QuerySample Sample(IntTensor labels, int queries, Xoshiro256 rng)

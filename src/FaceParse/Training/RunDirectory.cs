@@ -12,7 +12,7 @@ public sealed record TrainResult(int EpochsCompleted, long GlobalStep, double? B
 
 /// <summary>The files of a run directory that the trainer owns besides checkpoints and metrics: <c>train.json</c> (options and
 /// command line of the latest start) and <c>model.safetensors</c> (the model to use).</summary>
-public sealed class RunDirectory
+internal sealed class RunDirectory
 {
     public const string OptionsFileName = "train.json";
     public const string ModelFileName = "model.safetensors";

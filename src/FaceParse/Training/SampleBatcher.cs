@@ -16,14 +16,14 @@ public sealed record Normalization(float[] Mean, float[] Std)
 
 /// <summary>A batch ready for a model: images [N, 3, H, W] float, labels [N, H, W] (class id or 255 = ignore), and which
 /// dataset samples they came from.</summary>
-public sealed record TrainingBatch(Tensor Images, IntTensor Labels, int[] SampleIndices, string[] Stems)
+internal sealed record TrainingBatch(Tensor Images, IntTensor Labels, int[] SampleIndices, string[] Stems)
 {
     public int Count => SampleIndices.Length;
 }
 
 /// <summary>Converts images and label maps to model tensors.</summary>
 /// <remarks>Gray images are replicated to three channels and an alpha channel is dropped, so every image becomes RGB.</remarks>
-public static class SampleBatcher
+internal static class SampleBatcher
 {
     // image [H, W, channels] bytes → destination [3, H, W] floats ((v/255 − mean[c]) / std[c])
     public static void WriteChw(Image image, Normalization norm, Span<float> destination)

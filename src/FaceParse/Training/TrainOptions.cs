@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using FaceParse.Architectures;
 
 namespace FaceParse.Training;
 
@@ -16,17 +17,17 @@ public enum LrScheduleKind
 
 /// <summary>Everything a <see cref="Trainer"/> run needs. Defaults are for training fp-liif-small from scratch.</summary>
 /// <remarks>
-/// <para>Optimiser defaults (our choice; FP-LIIF's recipe is not published for this set-up): AdamW, lr 1e-3 — the usual Adam rate
-/// for a small conv net trained from scratch without batch normalisation, kept safe by the warm-up — weight decay 1e-4 on weights
-/// only (biases and other rank ≤ 1 tensors get none), gradient norm clipped to 1.0 (a guard against rare spikes of the Dice term;
-/// 0 turns clipping off).</para>
+/// <para>Optimiser and schedule: every null one of <see cref="Lr"/>, <see cref="WeightDecay"/>, <see cref="Schedule"/>,
+/// <see cref="WarmupEpochs"/>, <see cref="ClipNorm"/>, <see cref="Milestones"/>, <see cref="Gamma"/> takes the value of the
+/// architecture's <see cref="IArchitecture.DefaultRecipe"/> (<see cref="Recipe"/>), and a null <see cref="Size"/> its
+/// <see cref="IArchitecture.DefaultInputSize"/>; the optimiser is AdamW with no decay on biases and other rank ≤ 1 tensors.</para>
 /// <para><see cref="ConfigJson"/> holds what must match when a run is resumed; <see cref="Epochs"/>, <see cref="Workers"/>,
 /// <see cref="ValEvery"/>, <see cref="EvalSize"/>, <see cref="ValLimit"/> and the paths are not in it, so a run can be extended or
 /// moved. Extending <see cref="Epochs"/> stretches the schedule (cosine length and default milestones follow the new total).</para>
 /// </remarks>
 public sealed record TrainOptions
 {
-    /// <summary>Model configuration name: fp-liif, fp-liif-small or fp-liif-tiny.</summary>
+    /// <summary>Preset of a registered architecture (<see cref="ArchitectureRegistry.Presets"/>): fp-liif, fp-liif-small, fp-liif-tiny, ….</summary>
     public string Model { get; init; } = "fp-liif-small";
     /// <summary>Dataset root folder.</summary>
     public string Data { get; init; } = "";
@@ -38,23 +39,26 @@ public sealed record TrainOptions
     public string? SplitTrain { get; init; }
     /// <summary>Validation split, as <see cref="SplitTrain"/>; for the folder layout null means no validation.</summary>
     public string? SplitVal { get; init; }
-    /// <summary>Square training (and model input) size.</summary>
-    public int Size { get; init; } = 256;
+    /// <summary>Square training (and model input) size; null = the architecture's default input size.</summary>
+    public int? Size { get; init; }
     public int Epochs { get; init; } = 30;
     public int BatchSize { get; init; } = 8;
     /// <summary>Query pixels per image per step (LIIF-style sparse decoding).</summary>
     public int QueriesPerImage { get; init; } = 4096;
-    public double Lr { get; init; } = 1e-3;
-    public double WeightDecay { get; init; } = 1e-4;
-    public LrScheduleKind Schedule { get; init; } = LrScheduleKind.Cosine;
-    /// <summary>Warm-up length in epochs (at most a quarter of the run is used; 0 = none).</summary>
-    public double WarmupEpochs { get; init; } = 1;
-    /// <summary>Multi-step milestones in epochs; null = 60 % and 85 % of <see cref="Epochs"/>.</summary>
+    /// <summary>AdamW base learning rate; null = the architecture's recipe.</summary>
+    public double? Lr { get; init; }
+    /// <summary>AdamW weight decay on weights; null = the architecture's recipe.</summary>
+    public double? WeightDecay { get; init; }
+    /// <summary>Learning-rate schedule; null = the architecture's recipe.</summary>
+    public LrScheduleKind? Schedule { get; init; }
+    /// <summary>Warm-up length in epochs (at most a quarter of the run is used; 0 = none); null = the architecture's recipe.</summary>
+    public double? WarmupEpochs { get; init; }
+    /// <summary>Multi-step milestones in epochs; null = the recipe's, or 60 % and 85 % of <see cref="Epochs"/>.</summary>
     public IReadOnlyList<int>? Milestones { get; init; }
-    /// <summary>Multi-step decay factor.</summary>
-    public double Gamma { get; init; } = 0.1;
-    /// <summary>Maximum gradient L2 norm; 0 disables clipping.</summary>
-    public double ClipNorm { get; init; } = 1.0;
+    /// <summary>Multi-step decay factor; null = the architecture's recipe.</summary>
+    public double? Gamma { get; init; }
+    /// <summary>Maximum gradient L2 norm; 0 disables clipping; null = the architecture's recipe.</summary>
+    public double? ClipNorm { get; init; }
     public float CeWeight { get; init; } = 0.5f;
     public float DiceWeight { get; init; } = 0.5f;
     /// <summary>Optional cross-entropy weight per class of the label set (e.g. higher for rare accessories); null = all 1.</summary>
@@ -86,25 +90,56 @@ public sealed record TrainOptions
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
-    /// <summary>The settings a resumed run must share with the checkpoint (see the remarks).</summary>
+    /// <summary>The architecture owning the <see cref="Model"/> preset.</summary>
+    /// <exception cref="ArgumentException">No registered architecture has that preset.</exception>
+    public IArchitecture Architecture() => ArchitectureRegistry.GetPreset(Model).Architecture;
+
+    /// <summary>The optimiser and schedule of the run: the architecture's <see cref="IArchitecture.DefaultRecipe"/> with every
+    /// option that is set put in its place.</summary>
+    public TrainingRecipe Recipe()
+    {
+        var d = Architecture().DefaultRecipe;
+        return new TrainingRecipe(Lr ?? d.Lr, WeightDecay ?? d.WeightDecay, Schedule ?? d.Schedule, WarmupEpochs ?? d.WarmupEpochs, ClipNorm ?? d.ClipNorm)
+        {
+            Milestones = Milestones ?? d.Milestones, Gamma = Gamma ?? d.Gamma,
+        };
+    }
+
+    /// <summary>These options with every recipe value and the size filled in from the architecture (what train.json records).</summary>
+    public TrainOptions Resolved()
+    {
+        var r = Recipe();
+        return this with
+        {
+            Size = EffectiveSize(), Lr = r.Lr, WeightDecay = r.WeightDecay, Schedule = r.Schedule, WarmupEpochs = r.WarmupEpochs,
+            ClipNorm = r.ClipNorm, Milestones = r.Milestones, Gamma = r.Gamma,
+        };
+    }
+
+    /// <summary>The training size: <see cref="Size"/> or the architecture's default input size.</summary>
+    public int EffectiveSize() => Size ?? Architecture().DefaultInputSize;
+
+    /// <summary>The settings a resumed run must share with the checkpoint (see the remarks), with the recipe resolved, so
+    /// leaving an option to its default and stating the default's value are the same run.</summary>
     public string ConfigJson()
     {
+        var recipe = Recipe();
         var config = new JsonObject
         {
             ["model"] = Model,
             ["labels"] = Labels,
-            ["size"] = Size,
+            ["size"] = EffectiveSize(),
             ["batch_size"] = BatchSize,
             ["queries_per_image"] = QueriesPerImage,
             ["ce_weight"] = CeWeight,
             ["dice_weight"] = DiceWeight,
-            ["lr"] = Lr,
-            ["weight_decay"] = WeightDecay,
-            ["schedule"] = JsonSerializer.SerializeToNode(Schedule, Json),
-            ["warmup_epochs"] = WarmupEpochs,
-            ["milestones"] = Milestones is null ? null : new JsonArray([.. Milestones.Select(m => (JsonNode?)m)]),
-            ["gamma"] = Gamma,
-            ["clip_norm"] = ClipNorm,
+            ["lr"] = recipe.Lr,
+            ["weight_decay"] = recipe.WeightDecay,
+            ["schedule"] = JsonSerializer.SerializeToNode(recipe.Schedule, Json),
+            ["warmup_epochs"] = recipe.WarmupEpochs,
+            ["milestones"] = recipe.Milestones is null ? null : new JsonArray([.. recipe.Milestones.Select(m => (JsonNode?)m)]),
+            ["gamma"] = recipe.Gamma,
+            ["clip_norm"] = recipe.ClipNorm,
             ["seed"] = Seed,
             ["augment"] = JsonSerializer.SerializeToNode(Augment, Json),
         };
@@ -122,15 +157,17 @@ public sealed record TrainOptions
         }
         Require(!string.IsNullOrWhiteSpace(Data), "--data is required");
         Require(!string.IsNullOrWhiteSpace(Out), "--out is required");
-        Require(Size is >= 8 and <= 4096, $"size must be in [8, 4096], got {Size}");
+        Require(ArchitectureRegistry.FindPreset(Model) is not null, $"unknown model preset '{Model}'; known: {string.Join(", ", ArchitectureRegistry.Presets)}");
+        Require(Size is null or (>= 8 and <= 4096), $"size must be in [8, 4096], got {Size}");
         Require(Epochs >= 1, $"epochs must be at least 1, got {Epochs}");
         Require(BatchSize >= 1, $"batch size must be at least 1, got {BatchSize}");
         Require(QueriesPerImage >= 1, $"queries per image must be at least 1, got {QueriesPerImage}");
-        Require(Lr > 0 && double.IsFinite(Lr), $"lr must be positive, got {Lr}");
-        Require(WeightDecay >= 0, $"weight decay must be ≥ 0, got {WeightDecay}");
-        Require(WarmupEpochs >= 0, $"warm-up epochs must be ≥ 0, got {WarmupEpochs}");
-        Require(Gamma > 0, $"gamma must be positive, got {Gamma}");
-        Require(ClipNorm >= 0, $"clip norm must be ≥ 0, got {ClipNorm}");
+        var r = Recipe();
+        Require(r.Lr > 0 && double.IsFinite(r.Lr), $"lr must be positive, got {r.Lr}");
+        Require(r.WeightDecay >= 0, $"weight decay must be ≥ 0, got {r.WeightDecay}");
+        Require(r.WarmupEpochs >= 0, $"warm-up epochs must be ≥ 0, got {r.WarmupEpochs}");
+        Require(r.Gamma > 0, $"gamma must be positive, got {r.Gamma}");
+        Require(r.ClipNorm >= 0, $"clip norm must be ≥ 0, got {r.ClipNorm}");
         Require(CeWeight >= 0 && DiceWeight >= 0 && CeWeight + DiceWeight > 0, $"loss weights must be ≥ 0 and not both 0, got {CeWeight}/{DiceWeight}");
         Require(ClassWeights is null || ClassWeights.All(w => w >= 0 && float.IsFinite(w)) && ClassWeights.Any(w => w > 0), "class weights must be finite, ≥ 0 and not all 0");
         Require(ValEvery >= 0, $"val-every must be ≥ 0, got {ValEvery}");

@@ -1,21 +1,23 @@
 using System.Diagnostics;
 using System.Globalization;
+using FaceParse.Architectures;
 using FaceParse.Data;
 using FaceParse.Evaluation;
 using FaceParse.Inference;
 using FaceParse.Labels;
-using FaceParse.Models.FpLiif;
 using FaceParse.Nn.Optimizers;
 using FaceParse.Nn.Schedules;
 using FaceParse.Tensors;
 
 namespace FaceParse.Training;
 
-/// <summary>Trains an FP-LIIF model on query-pixel subsets (LIIF style) and keeps a run directory: checkpoints, metrics, the model.</summary>
+/// <summary>Trains a model of any registered architecture (the <see cref="TrainOptions.Model"/> preset names it) and keeps a run
+/// directory: checkpoints, metrics, the model. The loss of a step is the architecture's (<see cref="ParsingNetwork.TrainingLoss"/>),
+/// the optimiser and schedule its <see cref="IArchitecture.DefaultRecipe"/> with the options' overrides.</summary>
 /// <remarks>
 /// <para>Order of one run: open and validate the data (a <see cref="DatasetException"/> before any training), build or resume the
-/// model, AdamW and schedule, then per step: batch (augmented to Size²) → Q random pixels per image → encode + query → CE/Dice
-/// loss → NaN guard → backward → clip → lr from the schedule at the global step → optimiser step. Per epoch: validation when due
+/// model, AdamW and schedule, then per step: batch (augmented to Size²) → the architecture's training loss (FP-LIIF: Q random
+/// pixels per image, encode + query, CE/Dice) → NaN guard → backward → clip → lr from the schedule at the global step → optimiser step. Per epoch: validation when due
 /// (mean F1 via <see cref="Evaluator"/>), best checkpoint and <c>model.safetensors</c> on improvement, metrics row, last checkpoint.</para>
 /// <para>Cancellation stops after the current step; the last checkpoint then holds the completed epochs only, so an interrupted
 /// epoch restarts from its beginning on resume. A stop requested after an epoch's last step skips (or abandons) that epoch's
@@ -47,19 +49,21 @@ public sealed class Trainer
 
     public TrainResult Run(CancellationToken cancellationToken = default)
     {
-        var o = _options;
+        var o = _options.Resolved();
         var labels = LabelSets.Get(o.Labels);
+        var recipe = o.Recipe();
+        int size = o.EffectiveSize();
         var runDir = new RunDirectory(o.Out);
         runDir.EnsureUsable(o.Resume);
         bool resuming = o.Resume && File.Exists(Path.Combine(runDir.Path, CheckpointStore.LastFileName));
         // The model (and an --init model, checked against it) comes first, so a bad --init fails before the data is read.
-        var model = SegmentationModel.CreateNew(o.Model, labels, o.Size, o.Seed);
+        var model = SegmentationModel.CreateNew(o.Model, labels, size, o.Seed);
         if (o.Init is not null && !resuming) InitialiseFrom(model, o.Init);
 
         var train = DatasetLayouts.Open(o.Layout, o.Data, labels, o.SplitTrain, "train");
         var val = o.Layout == "folder" && o.SplitVal is null ? null : DatasetLayouts.Open(o.Layout, o.Data, labels, o.SplitVal, "val");
         var store = new CheckpointStore(runDir.Path); // creates the run directory
-        var loader = new DataLoader(train, CodecImageDecoder.Instance, new Augmenter(labels, o.Augment, o.Size, o.Size), new DataLoaderOptions
+        var loader = new DataLoader(train, CodecImageDecoder.Instance, new Augmenter(labels, o.Augment, size, size), new DataLoaderOptions
         {
             BatchSize = o.BatchSize, Workers = o.Workers, Seed = (ulong)o.Seed, Normalization = Normalization.Unit,
         });
@@ -67,8 +71,7 @@ public sealed class Trainer
         loader.Validate(decodeMasks: true); // every mask value checked against the label set before the first step
         val?.Validate(CodecImageDecoder.Instance, decodeMasks: true, maxDegreeOfParallelism: o.Workers).ThrowIfInvalid();
 
-        var fpLiif = (FpLiif)model.Module;
-        var optimizer = new AdamW(ParamGroup.DecayAndNoDecay(model.Module), lr: o.Lr, weightDecay: o.WeightDecay);
+        var optimizer = new AdamW(ParamGroup.DecayAndNoDecay(model.Module), lr: recipe.Lr, weightDecay: recipe.WeightDecay);
         var log = new TrainingLog(runDir.Path);
         string config = o.ConfigJson();
         var rng = new Xoshiro256((ulong)o.Seed ^ 0x7A17_0000_0000_0003UL);
@@ -100,10 +103,10 @@ public sealed class Trainer
         var schedule = TrainingSchedule.Create(o, o.Epochs, steps);
         if (o.ClassWeights is { } cw && cw.Count != labels.Count)
             throw new ArgumentException($"--class-weights has {cw.Count} values; label set '{labels.Name}' has {labels.Count} classes.");
-        var loss = new FpLiifLoss
+        var step = new TrainingStepContext(rng)
         {
-            CeWeight = o.CeWeight, DiceWeight = o.DiceWeight,
-            ClassWeights = o.ClassWeights is null ? null : Tensor.FromArray([.. o.ClassWeights], o.ClassWeights.Count),
+            CeWeight = o.CeWeight, DiceWeight = o.DiceWeight, QueriesPerImage = o.QueriesPerImage,
+            ClassWeights = o.ClassWeights is null ? null : Tensor.Unpooled([.. o.ClassWeights], o.ClassWeights.Count),
         };
         var meter = new ProgressMeter(o.Epochs);
         _log($"Training {model.Name} ({model.ParameterCount:N0} parameters) for epochs {startEpoch + 1}..{o.Epochs}, {steps} steps of {o.BatchSize} images each.");
@@ -111,7 +114,7 @@ public sealed class Trainer
         {
             var clock = Stopwatch.StartNew();
             meter.BeginEpoch(epoch, steps);
-            bool completed = TrainEpoch(fpLiif, optimizer, schedule, loss, loader, meter, rng, epoch, ref globalStep, cancellationToken);
+            bool completed = TrainEpoch(model.Network, recipe.ClipNorm, optimizer, schedule, step, loader, meter, epoch, ref globalStep, cancellationToken);
             double trainSeconds = clock.Elapsed.TotalSeconds;
             double trainLoss = meter.AverageLoss, imagesPerSecond = meter.ImagesPerSecond;
             EvaluationReport? report = null;
@@ -164,11 +167,10 @@ public sealed class Trainer
     }
 
     // One epoch of optimiser steps; false when cancelled before its end (nothing of it is saved).
-    private bool TrainEpoch(FpLiif model, AdamW optimizer, ILrSchedule schedule, FpLiifLoss lossFunction, DataLoader loader,
-        ProgressMeter meter, Xoshiro256 rng, int epoch, ref long globalStep, CancellationToken cancellationToken)
+    private bool TrainEpoch(ParsingNetwork network, double clipNorm, AdamW optimizer, ILrSchedule schedule, TrainingStepContext step,
+        DataLoader loader, ProgressMeter meter, int epoch, ref long globalStep, CancellationToken cancellationToken)
     {
-        var o = _options;
-        var parameters = model.Parameters().ToList();
+        var parameters = network.Module.Parameters().ToList();
         try
         {
             foreach (var batch in loader.ReadEpoch(epoch, cancellationToken))
@@ -178,17 +180,14 @@ public sealed class Trainer
                 double value;
                 using (new TensorScope())
                 {
-                    var queries = QueryPixelSampler.Sample(batch.Labels, o.QueriesPerImage, rng);
-                    var (z, g) = model.Encode(batch.Images);
-                    var logits = model.Query(z, g, queries.Coordinates, (o.Size, o.Size));
-                    var loss = lossFunction.Compute(logits, queries.Labels);
+                    var loss = network.TrainingLoss(batch.Images, batch.Labels, step);
                     value = loss.ToScalar();
                     if (LossProbe is not null) value = LossProbe(globalStep, value);
                     NonFiniteLossException.ThrowIfNonFinite(value, epoch + 1, meter.Step + 1, globalStep);
                     loss.Backward();
-                    if (o.ClipNorm > 0)
+                    if (clipNorm > 0)
                     {
-                        double norm = GradClip.ClipGradNorm(parameters, o.ClipNorm);
+                        double norm = GradClip.ClipGradNorm(parameters, clipNorm);
                         NonFiniteLossException.ThrowIfNonFinite(double.IsFinite(norm) ? value : norm, epoch + 1, meter.Step + 1, globalStep);
                     }
                     optimizer.Lr = lr;

@@ -14,14 +14,14 @@ namespace FaceParse.Training;
 /// <param name="Lr">Learning rate at the end of the epoch.</param>
 /// <param name="Seconds">Wall-clock seconds of the epoch (training and validation).</param>
 /// <param name="ImagesPerS">Training throughput.</param>
-public sealed record EpochMetrics(int Epoch, long Step, double TrainLoss, double? ValMeanF1, double? ValMiou, double Lr, double Seconds, double ImagesPerS);
+internal sealed record EpochMetrics(int Epoch, long Step, double TrainLoss, double? ValMeanF1, double? ValMiou, double Lr, double Seconds, double ImagesPerS);
 
 /// <summary>The per-epoch log of a run directory: <c>metrics.csv</c> (one appended row per epoch), <c>metrics.json</c> (all rows,
 /// rewritten) and <c>curve.svg</c> (loss and validation mean F1 per epoch, rewritten; see <see cref="CurveSvg"/>).</summary>
 /// <remarks>Opening an existing run reads <c>metrics.json</c>; on resume call <see cref="TruncateAfter"/> with the checkpoint's
 /// epoch so rows of epochs the checkpoint does not contain (from a run killed after logging) are dropped. The JSON and SVG files
 /// are replaced atomically.</remarks>
-public sealed class TrainingLog
+internal sealed class TrainingLog
 {
     public const string CsvFileName = "metrics.csv";
     public const string JsonFileName = "metrics.json";

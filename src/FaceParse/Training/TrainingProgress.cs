@@ -22,7 +22,7 @@ public sealed record TrainingProgress(int Epoch, int Epochs, int Step, int Steps
 
 /// <summary>Turns per-step losses into <see cref="TrainingProgress"/> reports: running mean loss, images per second and ETA
 /// from the average step time of the current epoch (later epochs are assumed to take as long).</summary>
-public sealed class ProgressMeter
+internal sealed class ProgressMeter
 {
     private readonly Func<TimeSpan> _clock;
     private TimeSpan _epochStart;

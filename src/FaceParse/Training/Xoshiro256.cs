@@ -9,7 +9,7 @@ namespace FaceParse.Training;
 /// run draws the same numbers it would have drawn without the interruption.</summary>
 /// <remarks>Not thread-safe; give each worker its own instance, e.g. <see cref="ForSample"/>, so results do not depend on
 /// thread scheduling. <see cref="Normal"/> uses Box–Muller without a cached spare value, so the state really is the four words.</remarks>
-public sealed class Xoshiro256
+internal sealed class Xoshiro256
 {
     private const string StatePrefix = "xoshiro256**:";
     private ulong _s0, _s1, _s2, _s3;

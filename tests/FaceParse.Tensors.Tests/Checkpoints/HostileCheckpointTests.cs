@@ -114,6 +114,37 @@ public sealed class HostileCheckpointTests
         Assert.Contains("MARK", e.Message);
     }
 
+    // Stride-0 views of a one-element storage would need 12 GiB as float32: refused before anything is converted.
+    [Fact]
+    public void StrideZeroViewsCannotInflateASmallStorage()
+    {
+        var writer = new TorchZipWriter();
+        writer.Storage("0", new byte[4]);
+        var dict = new PickleDict("collections.OrderedDict");
+        for (int i = 0; i < 3; i++) dict.Items[$"w{i}"] = new PickleWriter.TensorRef("0", "FloatStorage", 1, 0, [1L << 30], [0]);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<InvalidDataException>(() => TorchCheckpoint.Load(new MemoryStream(writer.Write(dict)), "expand.pt"));
+        Assert.Contains("MaxTotalTensorBytes", e.Message);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < AllocationBound);
+        // A lower configured cap applies to a single view as well.
+        var small = new CheckpointLimits { MaxTotalTensorBytes = 1 << 20 };
+        var one = new PickleDict("dict");
+        one.Items["w"] = new PickleWriter.TensorRef("0", "FloatStorage", 1, 0, [1L << 20], [0]);
+        Assert.Throws<InvalidDataException>(() => TorchCheckpoint.Load(new MemoryStream(writer.Write(one)), "expand1.pt", limits: small));
+    }
+
+    // tuple(list) through REDUCE, nested via the memo, is held to the same depth limit as TUPLE opcodes.
+    [Fact]
+    public void TuplesBuiltByReduceAreDepthLimited()
+    {
+        var pkl = new List<byte> { 0x80, 2, (byte)')', (byte)'q', 0 };
+        for (int i = 0; i < 1000; i++)
+            pkl.AddRange([.. "cbuiltins\ntuple\n"u8, (byte)']', (byte)'h', 0, (byte)'a', 0x85, (byte)'R', (byte)'q', 0, (byte)'0']);
+        pkl.AddRange([(byte)'h', 0, (byte)'.']);
+        var e = Assert.Throws<InvalidDataException>(() => TorchCheckpoint.Load(new MemoryStream(new TorchZipWriter().Write([.. pkl])), "tuples.pt"));
+        Assert.Contains("nest deeper", e.Message);
+    }
+
     [Fact]
     public void EveryOpcodeOutsideTheListIsRefusedByName()
     {

@@ -20,6 +20,7 @@ internal sealed class PickleMachine
     private readonly List<int> _marks = [];
     private readonly Dictionary<long, object?> _memo = [];
     private int _pos;
+    private long _tensorBytes;
 
     public PickleMachine(ReadOnlyMemory<byte> data, string file, CheckpointLimits limits, Func<object?, object> persistentLoad)
     {
@@ -134,7 +135,7 @@ internal sealed class PickleMachine
                     var callable = Pop();
                     if (args is not PickleTuple tuple) throw Bad($"{name} arguments are not a tuple");
                     if (callable is not PickleGlobal global) throw Bad($"{name} on a {Describe(callable)}, which is not callable");
-                    Push(PickleGlobals.Call(global, tuple, op == NewObj));
+                    Push(Checked(PickleGlobals.Call(global, tuple, op == NewObj)));
                     break;
                 }
                 case Build: { var state = Pop(); ApplyBuild(Peek(), state); break; }
@@ -163,6 +164,20 @@ internal sealed class PickleMachine
         }
         if (target is PickleDict && state is null) return;
         throw Bad($"BUILD of a {Describe(target)} with a {Describe(state)} is not supported");
+    }
+
+    // Results of allowed constructors: tuples stay within the depth limit (they are hashed recursively as dict keys) and
+    // the float32 tensors they describe stay within the total byte limit (stride-0 views cannot inflate a small storage).
+    private object Checked(object value)
+    {
+        if (value is PickleTuple t && t.Depth > _limits.MaxDepth) throw Bad($"tuples nest deeper than {_limits.MaxDepth}");
+        if (value is TorchTensor tensor)
+        {
+            _tensorBytes += 4L * tensor.Count;
+            if (_tensorBytes > _limits.MaxTotalTensorBytes)
+                throw Bad($"the tensors would take more than {_limits.MaxTotalTensorBytes} bytes as float32 (CheckpointLimits.MaxTotalTensorBytes)");
+        }
+        return value;
     }
 
     private PickleTuple MakeTuple(object?[] items)

@@ -50,7 +50,15 @@ public sealed class TorchCheckpoint
 
     public static TorchCheckpoint Load(Stream stream, string name, bool readData = true, CheckpointLimits? limits = null)
     {
-        limits ??= CheckpointLimits.Default;
+        try { return LoadCore(stream, name, readData, limits ?? CheckpointLimits.Default); }
+        catch (InvalidDataException e) when (!e.Message.StartsWith(name + ":", StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{name}: {e.Message}", e);
+        }
+    }
+
+    private static TorchCheckpoint LoadCore(Stream stream, string name, bool readData, CheckpointLimits limits)
+    {
         Span<byte> head = stackalloc byte[16];
         int n = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         head = head[..n];
@@ -75,7 +83,7 @@ public sealed class TorchCheckpoint
             return "this is a safetensors file, not a PyTorch checkpoint: use it directly.";
         if (head.Length > 0 && head[0] == 0x80)
             return "a bare pickle, not a torch.save checkpoint (zip or legacy format); save it with torch.save(model.state_dict(), path).";
-        if (head.Length >= 262 || head.Length == 0)
+        if (head.Length == 0)
             return "empty file, not a PyTorch checkpoint.";
         return "not a PyTorch checkpoint (expected a torch.save zip archive or the legacy format).";
     }

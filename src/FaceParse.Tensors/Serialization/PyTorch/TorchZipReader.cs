@@ -62,6 +62,7 @@ internal static class TorchZipReader
         long bytes = numel * TorchDTypes.Size(dtype);
         if (entry.Length < bytes)
             throw new InvalidDataException($"{file}: storage '{key}' claims {bytes} bytes ({numel} × {TorchDTypes.Name(dtype)}) but its entry holds {entry.Length}.");
+        CheckEntry(entry, file, limits.MaxTotalTensorBytes, limits);
         var storage = new TorchStorage(key, dtype, numel);
         storages.Add(key, storage);
         return storage;
@@ -72,15 +73,22 @@ internal static class TorchZipReader
     private static byte[] ReadEntry(ZipArchiveEntry entry, string file, long max, CheckpointLimits limits)
     {
         long declared = entry.Length;
-        if (declared > max || declared > Array.MaxLength)
-            throw new InvalidDataException($"{file}: entry {entry.FullName} declares {declared} bytes, over the {Math.Min(max, Array.MaxLength)}-byte limit.");
-        if (declared > 1 << 20 && declared > entry.CompressedLength * limits.MaxCompressionRatio)
-            throw new InvalidDataException($"{file}: entry {entry.FullName} would inflate {entry.CompressedLength} bytes to {declared} (a zip bomb?).");
+        CheckEntry(entry, file, max, limits);
         var buffer = new byte[declared];
         using var s = entry.Open();
         int read = s.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
         if (read != declared) throw new InvalidDataException($"{file}: entry {entry.FullName} holds {read} bytes, its header declares {declared}.");
         if (s.ReadByte() >= 0) throw new InvalidDataException($"{file}: entry {entry.FullName} inflates past its declared {declared} bytes.");
         return buffer;
+    }
+
+    // Declared size within max and not inflating more than MaxCompressionRatio times (a zip bomb), checked without reading.
+    private static void CheckEntry(ZipArchiveEntry entry, string file, long max, CheckpointLimits limits)
+    {
+        long declared = entry.Length;
+        if (declared > max || declared > Array.MaxLength)
+            throw new InvalidDataException($"{file}: entry {entry.FullName} declares {declared} bytes, over the {Math.Min(max, Array.MaxLength)}-byte limit.");
+        if (declared > 1 << 20 && declared > entry.CompressedLength * limits.MaxCompressionRatio)
+            throw new InvalidDataException($"{file}: entry {entry.FullName} would inflate {entry.CompressedLength} bytes to {declared} (a zip bomb?).");
     }
 }

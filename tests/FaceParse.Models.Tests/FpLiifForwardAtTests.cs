@@ -1,0 +1,70 @@
+namespace FaceParse.Models.Tests;
+
+/// <summary><see cref="FpLiifModel.ForwardAt"/>: logits at arbitrary points queried from the continuous decoder, in
+/// grid_sample's (x, y) convention.</summary>
+public sealed class FpLiifForwardAtTests(ITestOutputHelper output)
+{
+    // the pixel-centre grid of an h × w output as grid_sample coordinates (x, y), repeated for n images → [n, h, w, 2]
+    private static Tensor CentreGrid(int n, int h, int w)
+    {
+        var xy = new float[n * h * w * 2];
+        for (int b = 0; b < n; b++)
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                {
+                    int p = ((b * h + y) * w + x) * 2;
+                    xy[p] = -1f + (2f * x + 1f) / w;
+                    xy[p + 1] = -1f + (2f * y + 1f) / h;
+                }
+        return Tensor.FromArray(xy, n, h, w, 2);
+    }
+
+    /// <summary>A full pixel-centre grid gives Forward at that size, with and without gradient recording, for non-square
+    /// sizes (an x/y swap would transpose the result) and chunks smaller than the grid.</summary>
+    [Theory]
+    [InlineData(FpLiifUpsampling.Bilinear)]
+    [InlineData(FpLiifUpsampling.LocalEnsemble)]
+    public void CentreGridEqualsForward(FpLiifUpsampling upsampling)
+    {
+        var model = new FpLiifModel(VarBuilder.Init(5), FpLiifConfigs.Tiny with { Upsampling = upsampling, ChunkPixels = 50 });
+        foreach (var p in model.Parameters()) System.Numerics.Tensors.TensorPrimitives.Multiply(p.Span, 2f, p.Span);
+        var x = FpLiifForwardTests.RandomImages(2, 18, 14, 6);
+        foreach (var (h, w) in new[] { (23, 11), (9, 17), (1, 1) })
+        {
+            float[] reference, queried, recorded;
+            using (GradMode.NoGrad())
+            {
+                reference = model.Forward(x, h, w).ToArray();
+                queried = model.ForwardAt(x, CentreGrid(2, h, w)).ToArray();
+            }
+            recorded = model.ForwardAt(x, CentreGrid(2, h, w)).ToArray();
+            float fast = reference.Zip(queried, (a, b) => MathF.Abs(a - b)).Max(), literal = reference.Zip(recorded, (a, b) => MathF.Abs(a - b)).Max();
+            output.WriteLine($"{upsampling} {h}x{w}: max |Δ| chunked {fast:E2}, recorded {literal:E2}, max |logit| {reference.Max(MathF.Abs):F3}");
+            Assert.True(fast <= 1e-4f && literal <= 1e-4f, $"{h}x{w}: max |Δlogit| {fast} / {literal}");
+        }
+    }
+
+    /// <summary>The cell term comes from the query grid's spacing; a grid of one point has none, so it is read with the
+    /// whole-image cell (2, 2), which is what a 1×1 Forward uses.</summary>
+    [Fact]
+    public void SinglePointUsesTheWholeImageCell()
+    {
+        var model = new FpLiifModel(VarBuilder.Init(3), FpLiifConfigs.Tiny);
+        var x = FpLiifForwardTests.RandomImages(1, 16, 16, 2);
+        using var noGrad = GradMode.NoGrad();
+        var one = model.ForwardAt(x, Tensor.FromArray([0f, 0f], 1, 1, 1, 2)).ToArray();
+        var forward = model.Forward(x, 1, 1).ToArray();
+        Assert.Equal(forward.Length, one.Length);
+        for (int i = 0; i < one.Length; i++) Assert.True(MathF.Abs(one[i] - forward[i]) <= 1e-5f, $"class {i}: {one[i]} vs {forward[i]}");
+    }
+
+    [Fact]
+    public void RejectsCoordinatesOfTheWrongShape()
+    {
+        var model = new FpLiifModel(VarBuilder.Init(3), FpLiifConfigs.Tiny);
+        var x = FpLiifForwardTests.RandomImages(1, 16, 16, 2);
+        Assert.Throws<ArgumentException>(() => model.ForwardAt(x, Tensor.Zeros(1, 4, 2)));
+        Assert.Throws<ArgumentException>(() => model.ForwardAt(x, Tensor.Zeros(2, 4, 4, 2)));
+        Assert.Throws<ArgumentException>(() => model.ForwardAt(x, Tensor.Zeros(1, 4, 4, 3)));
+    }
+}
