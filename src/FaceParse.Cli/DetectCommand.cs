@@ -22,7 +22,8 @@ internal static class DetectCommand
         var emit = new Option<string>("--emit") { Description = "What to write into --output: boxes (S.boxes.png: boxes and landmarks drawn).", DefaultValueFactory = _ => "boxes" };
         var model = new Option<string>("--detector") { Description = "MTCNN weights file or registered name.", DefaultValueFactory = _ => MtcnnDetector.DefaultModelName };
         var minFace = new Option<float>("--min-face") { Description = "Smallest face side looked for, in pixels of the detected image (12..).", DefaultValueFactory = _ => 20f };
-        var command = new Command("detect", "Find faces (box, score, five landmarks) with the MTCNN detector.") { inputs, json, output, emit, model, minFace };
+        var template = new Option<bool>("--template") { Description = "Also print the mean landmark positions of the largest face per photo, as fractions of the photo's width and height (an alignment template)." };
+        var command = new Command("detect", "Find faces (box, score, five landmarks) with the MTCNN detector.") { inputs, json, output, emit, model, minFace, template };
         command.SetAction(result =>
         {
             string kinds = result.GetValue(emit)!.Trim();
@@ -33,7 +34,8 @@ internal static class DetectCommand
             foreach (string problem in problems) Console.Error.WriteLine($"faceparse: error: {problem}");
             var stems = SegmentInputs.Stems(files);
             var documents = new JsonArray();
-            int failures = 0;
+            var sums = new double[10];
+            int failures = 0, measured = 0;
             for (int i = 0; i < files.Count; i++)
             {
                 try
@@ -41,6 +43,12 @@ internal static class DetectCommand
                     var photo = ImageCodec.Load(files[i]).Image;
                     var faces = detector.Detect(photo);
                     int shrink = detector.ShrinkFactor(photo.Width, photo.Height);
+                    if (faces.Count > 0)
+                    {
+                        var main = faces.MaxBy(f => f.Area)!;
+                        for (int m = 0; m < 5; m++) (sums[2 * m], sums[2 * m + 1]) = (sums[2 * m] + main.Landmarks[m].X / photo.Width, sums[2 * m + 1] + main.Landmarks[m].Y / photo.Height);
+                        measured++;
+                    }
                     if (result.GetValue(json)) documents.Add(ToJson(files[i], photo, shrink, faces));
                     else Print(files[i], photo, shrink, faces);
                     if (folder is not null) ImageCodec.Save(Path.Combine(folder, stems[i] + ".boxes.png"), DrawFaces(photo, faces));
@@ -52,6 +60,9 @@ internal static class DetectCommand
                 }
             }
             if (result.GetValue(json)) Console.WriteLine(documents.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            if (result.GetValue(template) && measured > 0)
+                Console.Error.WriteLine($"template ({measured} photos, x,y fractions of width/height; left eye, right eye, nose, mouth left, mouth right): " +
+                    string.Join(", ", sums.Select(v => (v / measured).ToString("F4", CultureInfo.InvariantCulture))));
             return failures + problems.Count > 0 ? 1 : 0;
         });
         return command;

@@ -19,10 +19,11 @@ internal static class SegmentCommand
         var size = new Option<int?>("--size") { Description = "Network input size (default: the model's training size)." };
         var outSize = new Option<string>("--out-size") { Description = "Label map size: original, N (N×N) or WxH.", DefaultValueFactory = _ => "original" };
         var emit = new Option<string>("--emit") { Description = "Comma-separated outputs: labels, overlay, masks, logits.", DefaultValueFactory = _ => "labels,overlay" };
-        var faceBoxes = new Option<string[]>("--face-box") { Description = "x,y,w,h of a face (repeatable): parse only the faces, grown by the default margin." };
+        var faceBoxes = new Option<string[]>("--face-box") { Description = "x,y,w,h of a face (repeatable): parse only the faces, grown by the default margin (implies --faces box)." };
+        var faceMode = new Option<string>("--faces") { Description = "auto: detect, align and parse each face, map the labels back; whole: squeeze the whole photo into the network; box: the --face-box boxes.", DefaultValueFactory = _ => "auto" };
         var command = new Command("segment", "Label every pixel of face photos (skin, eyes, hair, ...) and write label maps, overlays, masks or logits.")
         {
-            inputs, output, model, size, outSize, emit, faceBoxes,
+            inputs, output, model, size, outSize, emit, faceBoxes, faceMode,
         };
         command.SetAction(result =>
         {
@@ -30,9 +31,14 @@ internal static class SegmentCommand
             var labelSize = SegmentOutputs.ParseOutSize(result.GetValue(outSize)!);
             var boxes = (result.GetValue(faceBoxes) ?? []).Select(FaceBox.Parse).ToList();
             if (boxes.Count > 0 && labelSize is not null) throw new ArgumentException("--face-box labels the photo at its own size; leave --out-size at original");
+            string mode = result.GetValue(faceMode)!.Trim().ToLowerInvariant();
+            if (mode is not ("auto" or "whole" or "box")) throw new ArgumentException($"--faces: '{mode}' is not auto, whole or box");
+            if (boxes.Count > 0) mode = "box";
+            else if (mode == "box") throw new ArgumentException("--faces box needs at least one --face-box x,y,w,h");
+            if (mode == "auto" && labelSize is not null) throw new ArgumentException("--faces auto labels the photo at its own size; use --faces whole with --out-size");
             var (files, problems) = SegmentInputs.Expand(result.GetValue(inputs)!);
             string folder = Directory.CreateDirectory(result.GetValue(output)!).FullName;
-            var parser = FaceParser.Load(result.GetValue(model)!, new FaceParserOptions { InputSize = result.GetValue(size), KeepLogits = kinds.HasFlag(SegmentEmit.Logits) });
+            var parser = FaceParser.Load(result.GetValue(model)!, new FaceParserOptions { InputSize = result.GetValue(size), KeepLogits = kinds.HasFlag(SegmentEmit.Logits), Faces = mode == "auto" ? FaceMode.Auto : FaceMode.Whole });
             foreach (string problem in problems) Console.Error.WriteLine($"faceparse: error: {problem}");
             var stems = SegmentInputs.Stems(files);
             var clock = Stopwatch.StartNew();
@@ -40,6 +46,7 @@ internal static class SegmentCommand
             {
                 var photo = ImageCodec.Load(files[i]).Image;
                 var labels = boxes.Count > 0 ? parser.ParseFaces(photo, boxes) : parser.Parse(photo, labelSize);
+                foreach (string warning in labels.Warnings) Console.Error.WriteLine($"faceparse: warning: {files[i]}: {warning}");
                 SegmentOutputs.Write(folder, stems[i], photo, labels, kinds);
             });
             int done = files.Count - failures;

@@ -61,7 +61,8 @@ public sealed class MtcnnDetector
         int k = ShrinkFactor(rgb.Width, rgb.Height);
         if (k > 1) rgb = Shrink(rgb, k);
         using var noGrad = GradMode.NoGrad();
-        using var scope = new TensorScope();
+        // No TensorScope: candidate batches vary in size from photo to photo, so pooled buffers (kept by exact length) would
+        // rarely be reused and would pile up to the pool's capacity; plain garbage is cheaper here.
         var boxes = ProposeBoxes(rgb);
         if (boxes.Count > 0) boxes = Refine(rgb, boxes);
         var faces = boxes.Count > 0 ? Output(rgb, boxes) : [];
@@ -181,7 +182,6 @@ public sealed class MtcnnDetector
         for (int start = 0; start < boxes.Count; start += Options.BatchSize)
         {
             int n = Math.Min(Options.BatchSize, boxes.Count - start);
-            using var scope = new TensorScope();
             var batch = Tensor.Empty(n, 3, size, size);
             var span = batch.Span;
             for (int b = 0; b < n; b++)
