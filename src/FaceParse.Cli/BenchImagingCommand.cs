@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using FaceParse.Imaging.Benchmarks;
+using FaceParse.Benchmarks.Imaging;
 
 namespace FaceParse.Cli;
 

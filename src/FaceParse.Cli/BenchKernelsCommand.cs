@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
-using FaceParse.Tensors.Kernels;
+using FaceParse.Benchmarks.Kernels;
+using FaceParse.Benchmarks.Onnx;
 using FaceParse.Tensors.Runtime;
 
 namespace FaceParse.Cli;
@@ -15,7 +16,7 @@ internal static class BenchKernelsCommand
         var quick = new Option<bool>("--quick") { Description = "Small shapes and few repetitions (a smoke test, not a measurement)." };
         var compareOrt = new Option<bool>("--compare-ort")
         {
-            Description = "After each convolution row, time the same Conv in ONNX Runtime (node + onnxruntime-node from bash .ci/install-ort).",
+            Description = "After each convolution row, time the same Conv in ONNX Runtime (in-process, NuGet Microsoft.ML.OnnxRuntime).",
         };
         var command = new Command("kernels", "GEMM, 3×3 and depthwise convolution GFLOP/s at 1 and 2 threads (or --threads).") { json, quick, compareOrt };
         command.SetAction(result =>

@@ -67,10 +67,20 @@ internal static class CheckpointCommands
         var to = new Option<string>("--to") { Description = "The .safetensors file to write (atomically).", Required = true };
         var key = new Option<string?>("--key") { Description = "Dotted key of the state dict (default: state_dict_backbone, state_dict, model, then the root)." };
         var strip = new Option<string?>("--strip-prefix") { Description = "Remove this prefix from keys, e.g. 'module.' (DataParallel)." };
-        var command = new Command("convert", "Convert a PyTorch checkpoint's state dict to float32 safetensors without running the checkpoint.") { from, to, key, strip };
+        var asModel = new Option<bool>("--as-model") { Description = "Write a FaceParse model file (architecture recognised from the keys, strict load), usable as --model." };
+        var arch = new Option<string?>("--arch") { Description = "With --as-model: the preset the checkpoint must be, e.g. segface-mobilenet." };
+        var labels = new Option<string?>("--labels") { Description = "With --as-model: label set of the outputs (default: the architecture's, e.g. segface)." };
+        var command = new Command("convert", "Convert a PyTorch checkpoint's state dict to float32 safetensors without running the checkpoint.") { from, to, key, strip, asModel, arch, labels };
         command.SetAction(result =>
         {
             string source = result.GetValue(from)!, target = result.GetValue(to)!;
+            if (result.GetValue(asModel))
+            {
+                var model = FaceParse.Inference.PyTorchImport.Load(source, result.GetValue(arch), result.GetValue(labels));
+                model.Save(target);
+                Console.WriteLine($"wrote {target}: {model.Description.Architecture} model '{model.Name}', {model.ParameterCount} parameters, labels {model.Labels.Name}");
+                return 0;
+            }
             var checkpoint = TorchCheckpoint.Load(source);
             Dictionary<string, Tensor> tensors;
             try { tensors = checkpoint.ToTensors(result.GetValue(key), result.GetValue(strip)); }

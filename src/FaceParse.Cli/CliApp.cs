@@ -16,7 +16,10 @@ public static class CliApp
         root.Subcommands.Add(DetectCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(RunCommand.Create());
         foreach (var c in CheckpointCommands.Create()) root.Subcommands.Add(c);
+        root.Subcommands.Add(ServeCommand.Create());
         return root;
     }
 

@@ -13,10 +13,11 @@ internal static class InfoCommand
     {
         var json = new Option<bool>("--json") { Description = "Print JSON instead of text." };
         var model = new Option<string>("--model") { Description = "Describe a model (file, registered name or architecture preset) instead of the engine." };
-        var command = new Command("info", "Show version, detected SIMD level and thread count, or a model's description.") { json, model };
+        var labels = new Option<string>("--labels") { Description = "Label set of a described preset (default celebamask-hq; e.g. lapa for an 11-class model)." };
+        var command = new Command("info", "Show version, detected SIMD level and thread count, or a model's description.") { json, model, labels };
         command.SetAction(result =>
         {
-            if (result.GetValue(model) is { } reference) return ModelInfo.Print(reference, result.GetValue(json));
+            if (result.GetValue(model) is { } reference) return ModelInfo.Print(reference, result.GetValue(json), result.GetValue(labels));
             string version = typeof(InfoCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown";
             var info = new SortedDictionary<string, object>
             {

@@ -7,10 +7,10 @@ namespace FaceParse.Cli;
 
 /// <summary>`faceparse info --model M [--json]`: name, architecture, parameter count, label set and classes, input size and notes.
 /// M is a model file or registered name, or else a preset of any registered architecture (e.g. fp-liif-small), described as
-/// an untrained model with CelebAMask-HQ's classes at the architecture's default input size ("file" is then null).</summary>
+/// an untrained model with CelebAMask-HQ's classes (or those of --labels) at the architecture's default input size ("file" is then null).</summary>
 internal static class ModelInfo
 {
-    public static int Print(string reference, bool json)
+    public static int Print(string reference, bool json, string? labels = null)
     {
         string? path;
         SegmentationModel model;
@@ -22,7 +22,8 @@ internal static class ModelInfo
         catch (FileNotFoundException) when (ArchitectureRegistry.FindPreset(reference) is { } preset)
         {
             path = null;
-            model = SegmentationModel.CreateNew(preset.Preset, LabelSets.CelebAMaskHq, preset.Architecture.DefaultInputSize, seed: 0);
+            model = SegmentationModel.CreateNew(preset.Preset, labels is null ? LabelSets.CelebAMaskHq
+                : LabelSets.TryGet(labels, out var set) ? set : throw new ArgumentException($"Unknown label set '{labels}'; known: {string.Join(", ", LabelSets.All.Select(s => s.Name))}."), preset.Architecture.DefaultInputSize, seed: 0);
         }
         var d = model.Description;
         var facts = new Dictionary<string, object?>

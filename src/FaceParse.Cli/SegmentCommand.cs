@@ -19,11 +19,17 @@ internal static class SegmentCommand
         var size = new Option<int?>("--size") { Description = "Network input size (default: the model's training size)." };
         var outSize = new Option<string>("--out-size") { Description = "Label map size: original, N (N×N) or WxH.", DefaultValueFactory = _ => "original" };
         var emit = new Option<string>("--emit") { Description = "Comma-separated outputs: labels, overlay, masks, logits.", DefaultValueFactory = _ => "labels,overlay" };
+        var engine = new Option<string>("--engine")
+        {
+            Description = "What runs the network: managed (FaceParse's engine) or onnxruntime (the exported graph in ONNX Runtime).",
+            DefaultValueFactory = _ => "managed",
+        };
+        engine.AcceptOnlyFromAmong("managed", "onnxruntime");
         var faceBoxes = new Option<string[]>("--face-box") { Description = "x,y,w,h of a face (repeatable): parse only the faces, grown by the default margin (implies --faces box)." };
         var faceMode = new Option<string>("--faces") { Description = "auto: detect, align and parse each face, map the labels back; whole: squeeze the whole photo into the network; box: the --face-box boxes.", DefaultValueFactory = _ => "auto" };
         var command = new Command("segment", "Label every pixel of face photos (skin, eyes, hair, ...) and write label maps, overlays, masks or logits.")
         {
-            inputs, output, model, size, outSize, emit, faceBoxes, faceMode,
+            inputs, output, model, size, outSize, emit, faceBoxes, engine, faceMode,
         };
         command.SetAction(result =>
         {
@@ -36,9 +42,11 @@ internal static class SegmentCommand
             if (boxes.Count > 0) mode = "box";
             else if (mode == "box") throw new ArgumentException("--faces box needs at least one --face-box x,y,w,h");
             if (mode == "auto" && labelSize is not null) throw new ArgumentException("--faces auto labels the photo at its own size; use --faces whole with --out-size");
+            using var runtime = result.GetValue(engine) == "onnxruntime" ? Engines.OnnxRuntime() : null;
             var (files, problems) = SegmentInputs.Expand(result.GetValue(inputs)!);
             string folder = Directory.CreateDirectory(result.GetValue(output)!).FullName;
-            var parser = FaceParser.Load(result.GetValue(model)!, new FaceParserOptions { InputSize = result.GetValue(size), KeepLogits = kinds.HasFlag(SegmentEmit.Logits), Faces = mode == "auto" ? FaceMode.Auto : FaceMode.Whole });
+            var parser = FaceParser.Load(result.GetValue(model)!,
+                new FaceParserOptions { InputSize = result.GetValue(size), KeepLogits = kinds.HasFlag(SegmentEmit.Logits), Engine = runtime, Faces = mode == "auto" ? FaceMode.Auto : FaceMode.Whole });
             foreach (string problem in problems) Console.Error.WriteLine($"faceparse: error: {problem}");
             var stems = SegmentInputs.Stems(files);
             var clock = Stopwatch.StartNew();
@@ -51,7 +59,7 @@ internal static class SegmentCommand
             });
             int done = files.Count - failures;
             Console.WriteLine($"segmented {done} of {files.Count} image(s) in {clock.Elapsed.TotalSeconds:F2} s" +
-                $"{(done > 0 ? $" ({clock.Elapsed.TotalMilliseconds / done:F0} ms per image)" : "")} with {parser.Model.Name} -> {folder}" +
+                $"{(done > 0 ? $" ({clock.Elapsed.TotalMilliseconds / done:F0} ms per image)" : "")} with {parser.Model.Name}{(runtime is null ? "" : $" on {runtime.Name}")} -> {folder}" +
                 $"{(failures + problems.Count > 0 ? $"; {failures + problems.Count} failed" : "")}");
             return failures + problems.Count > 0 ? 1 : 0;
         });

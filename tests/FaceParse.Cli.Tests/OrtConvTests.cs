@@ -1,48 +1,17 @@
 using System.Text.Json;
-using FaceParse.Tensors.Kernels;
+using FaceParse.Tests.Onnx;
 
 namespace FaceParse.Cli.Tests;
 
-/// <summary>Our convolution against ONNX Runtime's Conv (an implementation we did not write), and the side-by-side benchmark.
-/// Skipped when node or onnxruntime-node is missing; failing then with FACEPARSE_REQUIRE_ORT=1 (set by .ci/run).</summary>
+/// <summary>`bench kernels --compare-ort`: ONNX Runtime's Conv (in-process) timed beside ours on the same shapes. The numeric
+/// cross-check of our convolution against ORT's lives with the other operators in FaceParse.Tests (OnnxOpConformanceTests).</summary>
 [Collection("cli")]
 public sealed class OrtConvTests
 {
-    public static TheoryData<string> Geometries() =>
-    [
-        "1,64,33,47,64,3,3,1,1,1,1,1,1,1",   // the encoders' 3×3, ragged width
-        "2,8,20,40,16,3,3,2,2,1,1,1,1,1",    // batch 2, stride 2
-        "1,6,19,37,9,3,3,1,1,2,2,2,2,1",     // dilation 2
-        "1,8,12,40,12,3,3,1,1,1,1,1,1,2",    // 2 groups
-        "1,16,18,36,16,3,3,1,1,1,1,1,1,16",  // depthwise
-        "1,24,9,35,10,1,1,1,1,0,0,1,1,1",    // 1×1 as GEMM
-        "1,3,11,13,5,5,5,1,1,2,2,1,1,1",     // narrow rows: im2col path
-    ];
-
-    [Theory]
-    [MemberData(nameof(Geometries))]
-    public void ConvolutionMatchesOnnxRuntime(string geometry)
-    {
-        RequireOrt();
-        int[] v = [.. geometry.Split(',').Select(int.Parse)];
-        var g = new Conv2dGeometry(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13]);
-        var rng = new Random(geometry.Length);
-        float[] x = Random(rng, g.InputSize), w = Random(rng, g.WeightSize), bias = Random(rng, g.OutChannels);
-        var ours = new float[g.OutputSize];
-        Conv2d.Forward(x, w, bias, [], g, Epilogue.None, ours);
-
-        float[] theirs = OrtConv.Run(g, x, w, bias);
-        Assert.Equal(ours.Length, theirs.Length);
-        double maxDiff = ours.Zip(theirs, (a, b) => (double)Math.Abs(a - b)).Max();
-        double scale = theirs.Max(Math.Abs);
-        Assert.True(maxDiff <= 1e-5 * Math.Max(1, scale) * Math.Sqrt(g.InChannelsPerGroup * g.KernelHeight * g.KernelWidth),
-            $"max |ours - ORT| = {maxDiff} for {g} (output scale {scale})");
-    }
-
     [Fact]
     public void BenchKernelsCompareOrtAddsAnOrtRowAfterEachConvolution()
     {
-        RequireOrt();
+        Ort.Require();
         var (exit, stdout, stderr) = CliHarness.Run("bench", "kernels", "--json", "--quick", "--threads", "1", "--compare-ort");
         Assert.True(exit == 0, stderr);
         using var doc = JsonDocument.Parse(stdout);
@@ -57,19 +26,5 @@ public sealed class OrtConvTests
             double gflops = rows[i + 1].GetProperty("gflops").GetDouble();
             Assert.True(double.IsFinite(gflops) && gflops > 0, $"ORT gflops {gflops}");
         }
-    }
-
-    private static void RequireOrt()
-    {
-        if (OrtConv.Unavailable() is not { } why) return;
-        if (Environment.GetEnvironmentVariable("FACEPARSE_REQUIRE_ORT") == "1") Assert.Fail($"ONNX Runtime is required (FACEPARSE_REQUIRE_ORT=1): {why}.");
-        Assert.Skip($"ONNX Runtime cross-check skipped: {why}.");
-    }
-
-    private static float[] Random(Random rng, long count)
-    {
-        var a = new float[count];
-        for (long i = 0; i < count; i++) a[i] = (float)(rng.NextDouble() * 2 - 1);
-        return a;
     }
 }

@@ -8,7 +8,7 @@ public static class ExternalTools
     /// <summary>Runs `tool args` with input on stdin and returns stdout; the tool must exit with 0.</summary>
     public static byte[] Run(string tool, string args, byte[] input)
     {
-        string path = FaceParse.Imaging.Benchmarks.ExternalTool.Find(tool) ?? SkipOrFail(tool);
+        string path = FaceParse.Benchmarks.Imaging.ExternalTool.Find(tool) ?? SkipOrFail(tool);
         var start = new ProcessStartInfo(path) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args.Split(' ', StringSplitOptions.RemoveEmptyEntries)) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;

@@ -13,6 +13,8 @@ public sealed class ConvTests
         { 2, 4, 8, 8, 4, 3, 3, 1, 2, 2, 4 },   // depthwise, dilation
         { 1, 2, 5, 7, 3, 1, 1, 3, 0, 1, 1 },   // 1x1, stride 3
         { 2, 6, 6, 5, 3, 2, 3, 2, 0, 1, 3 },
+        { 1, 8, 11, 9, 8, 7, 7, 1, 3, 1, 8 },  // 7x7 depthwise (ConvNeXt)
+        { 2, 5, 9, 10, 5, 5, 5, 2, 2, 1, 5 },  // 5x5 stride-2 depthwise (MobileNetV3, EfficientNet)
     };
 
     // Naive double-precision torch.nn.functional.conv2d.

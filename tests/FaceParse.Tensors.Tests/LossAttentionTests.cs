@@ -97,7 +97,7 @@ public sealed class LossAttentionTests
         var t = Enumerable.Range(0, n * s).Select(_ => rng.Next(5) == 0 ? -100 : rng.Next(c)).ToArray();
         var target = new IntTensor(t, n, 3, 4);
         var x = Reference.D(logits);
-        double[] inter = new double[c], sp = new double[c], st = new double[c];
+        double[] inter = new double[c], sp = new double[c], sp2 = new double[c], st = new double[c];
         for (int ni = 0; ni < n; ni++)
             for (int si = 0; si < s; si++)
             {
@@ -108,12 +108,18 @@ public sealed class LossAttentionTests
                     double oh = t[ni * s + si] == ci ? 1 : 0;
                     inter[ci] += p[ci] * oh;
                     sp[ci] += p[ci];
+                    sp2[ci] += p[ci] * p[ci];
                     st[ci] += oh;
                 }
             }
         double expected = 1 - Enumerable.Range(0, c).Average(ci => (2 * inter[ci] + 1e-5) / (sp[ci] + st[ci] + 1e-5));
         Assert.Equal(expected, Tensor.DiceLoss(logits, target).ToScalar(), 5);
         OpCheck.Gradients(v => Tensor.DiceLoss(v[0], target), [logits], eps: 1e-2f, atol: 5e-4f, rtol: 2e-2f);
+        // SegFace's dice_loss.py: denominator Σp² + Σt²
+        double squared = 1 - Enumerable.Range(0, c).Average(ci => (2 * inter[ci] + 1e-5) / (sp2[ci] + st[ci] + 1e-5));
+        Assert.Equal(squared, Tensor.DiceLoss(logits, target, squaredSums: true).ToScalar(), 5);
+        Assert.NotEqual(expected, squared, 3);
+        OpCheck.Gradients(v => Tensor.DiceLoss(v[0], target, squaredSums: true), [logits], eps: 1e-2f, atol: 5e-4f, rtol: 2e-2f);
         Assert.Throws<ArgumentException>(() => Tensor.DiceLoss(logits, new IntTensor(t.Select(v => v == 0 ? 7 : v).ToArray(), n, 3, 4)));
         Assert.Throws<ArgumentException>(() => Tensor.DiceLoss(logits, IntTensor.Zeros(n, 4, 3)));
     }

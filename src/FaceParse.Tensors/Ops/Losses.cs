@@ -98,8 +98,9 @@ public sealed partial class Tensor
     /// <summary>Soft Dice loss as in SegFace: softmax over C against the one-hot target; per class the intersection
     /// I = Σ p·t and the sums Σp, Σt run over the whole batch and all pixels; dice = (2I + smooth)/(Σp + Σt + smooth);
     /// loss = 1 − mean over all classes (background included). Pixels labelled <paramref name="ignoreIndex"/> are
-    /// left out of every sum. Built from differentiable ops.</summary>
-    public static Tensor DiceLoss(Tensor logits, IntTensor target, float smooth = 1e-5f, int ignoreIndex = -100) // logits[N, C, *], target[N, *] → []
+    /// left out of every sum. Built from differentiable ops. With <paramref name="squaredSums"/> the denominator sums
+    /// squares, Σp² + Σt² (SegFace's loss/dice_loss.py: z_sum = Σ score², y_sum = Σ target²).</summary>
+    public static Tensor DiceLoss(Tensor logits, IntTensor target, float smooth = 1e-5f, int ignoreIndex = -100, bool squaredSums = false) // logits[N, C, *], target[N, *] → []
     {
         if (logits.Rank < 2) throw new ArgumentException($"dice_loss: logits {Shapes.Format(logits._shape)} need [N, C, *].");
         int n = logits._shape[0], c = logits._shape[1], s = logits.Count / Math.Max(n * c, 1);
@@ -122,7 +123,8 @@ public sealed partial class Tensor
         int[] axes = [0, .. Enumerable.Range(2, logits.Rank - 2)];
         var p = logits.Softmax(1).Mul(mask);
         var intersection = p.Mul(oneHot).Sum(axes);
-        var dice = intersection.Mul(2f).Add(smooth).Div(p.Sum(axes).Add(oneHot.Sum(axes)).Add(smooth));
+        var pSum = squaredSums ? p.Square().Sum(axes) : p.Sum(axes); // one-hot: Σt² = Σt
+        var dice = intersection.Mul(2f).Add(smooth).Div(pSum.Add(oneHot.Sum(axes)).Add(smooth));
         return dice.Mean().Neg().Add(1f);
     }
 }

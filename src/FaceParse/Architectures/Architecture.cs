@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FaceParse.Export.Onnx;
 using FaceParse.Inference;
 using FaceParse.Nn;
 
@@ -27,6 +28,9 @@ public abstract class Architecture<TConfig> : IArchitecture where TConfig : clas
 
     /// <summary>The network of a validated configuration.</summary>
     public abstract ParsingNetwork Build(VarBuilder vb, TConfig config);
+
+    /// <summary>The architecture's ONNX exporter (lives in its folder), or null: none.</summary>
+    public virtual IOnnxArchitectureExporter? OnnxExporter => null;
 
     public string PresetConfigJson(string preset, int numClasses) => ToJson(Preset(preset, numClasses));
 

@@ -11,7 +11,7 @@ public static class ArchitectureRegistry
     private static readonly object Gate = new();
 
     /// <summary>The architectures compiled into FaceParse. Add a new one here (see docs/architectures.md).</summary>
-    private static IArchitecture[] BuiltIn => [new FpLiifArchitecture()];
+    private static IArchitecture[] BuiltIn => [new FpLiifArchitecture(), new SegFace.SegFaceArchitecture()];
 
     private static volatile IArchitecture[] _table = BuiltIn;
 

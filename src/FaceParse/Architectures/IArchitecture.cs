@@ -1,3 +1,4 @@
+using FaceParse.Export.Onnx;
 using FaceParse.Nn;
 
 namespace FaceParse.Architectures;
@@ -37,4 +38,20 @@ public interface IArchitecture
     /// <exception cref="KeyNotFoundException">A weight is missing (callers turn it into an <see cref="InvalidDataException"/>).</exception>
     /// <exception cref="ArgumentException">A weight has the wrong shape.</exception>
     ParsingNetwork Build(VarBuilder vb, string configJson);
+
+    /// <summary>Writes this architecture's network as an ONNX graph (<c>faceparse export</c>, the ONNX Runtime engine), or null
+    /// when it has no exporter (exporting it is then an error naming it).</summary>
+    IOnnxArchitectureExporter? OnnxExporter => null;
+
+    /// <summary>What a bare PyTorch state dict of this architecture (e.g. an official checkpoint) implies: its configuration
+    /// JSON, the label set its outputs follow and a one-line description, or null when the keys are not this
+    /// architecture's. Used by <see cref="Inference.PyTorchImport"/>; the default recognises nothing.</summary>
+    StateDictMatch? Recognize(IReadOnlyDictionary<string, FaceParse.Tensors.Tensor> state) => null;
 }
+
+/// <summary>An architecture's reading of a bare state dict (see <see cref="IArchitecture.Recognize"/>).</summary>
+/// <param name="ConfigJson">The configuration the keys imply.</param>
+/// <param name="Labels">The label set the outputs follow (e.g. "segface" for SegFace's 19 CelebAMask-HQ tokens).</param>
+/// <param name="Summary">What the checkpoint holds, for messages (e.g. "SegFace with backbone mobilenet and 19 class tokens").</param>
+/// <param name="Preset">The preset with the same shape, if any.</param>
+public sealed record StateDictMatch(string ConfigJson, string Labels, string Summary, string? Preset);

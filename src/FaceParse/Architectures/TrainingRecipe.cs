@@ -17,6 +17,10 @@ public sealed record TrainingRecipe(double Lr, double WeightDecay, LrScheduleKin
 
     /// <summary>Multi-step decay factor.</summary>
     public double Gamma { get; init; } = 0.1;
+
+    /// <summary>Interpolation of the training images' plain resize (labels are always nearest); null keeps the run's
+    /// <see cref="AugmentOptions.PlainResizeMode"/>.</summary>
+    public FaceParse.Imaging.Geometry.ResizeMode? ImageResize { get; init; }
 }
 
 /// <summary>What a training step may use besides the batch: the loss settings of the run and its random generator (part of

@@ -62,7 +62,7 @@ public sealed partial class FaceParser
         // so it stays valid whatever scope the caller has open (results never alias pooled buffers).
         using (new TensorScope())
         {
-            var output = Model.PhotoLogits(photo, InputSize, height, width); // [1, K, H, W]
+            var output = Model.PhotoLogits(photo, InputSize, height, width, Options.Engine); // [1, K, H, W]
             labelMap = LabelDecoding.ArgMax(output);
             if (Options.KeepProbabilities) probabilities = Tensor.Unpooled(output.Softmax(1).ToArray(), k, height, width);
             if (Options.KeepLogits) logits = Tensor.Unpooled(output.ToArray(), k, height, width);

@@ -27,6 +27,9 @@ public sealed record FaceParserOptions
     /// <summary>Keep the raw logits (K×H×W floats) in <see cref="ParseResult.Logits"/>.</summary>
     public bool KeepLogits { get; init; }
 
+    /// <summary>Runs the network instead of the managed engine (e.g. ONNX Runtime from FaceParse.OnnxRuntime); null = managed.</summary>
+    public IInferenceEngine? Engine { get; init; }
+
     internal void Validate()
     {
         if (InputSize is < 8 or > 4096) throw new ArgumentOutOfRangeException(nameof(InputSize), $"Input size must be 8..4096, got {InputSize}.");

@@ -56,10 +56,13 @@ public sealed class SegmentationModel
 
     /// <summary>Builds the network a description names and loads <paramref name="weights"/> into it (every key must match).</summary>
     public static SegmentationModel Create(ModelDescription description, IReadOnlyDictionary<string, Tensor> weights) =>
-        Build(description, VarBuilder.From(weights), weights);
+        Build(description, VarBuilder.Checking(weights), weights);
 
+    /// <summary>A FaceParse model file, or a PyTorch checkpoint (.pt/.pth, recognised by its first bytes) through
+    /// <see cref="PyTorchImport"/>.</summary>
     public static SegmentationModel Load(string path)
     {
+        if (File.Exists(path) && StateDicts.IsPyTorch(path)) return PyTorchImport.Load(path);
         var (description, weights) = ModelFile.Load(path);
         return Create(description, weights);
     }
@@ -79,12 +82,14 @@ public sealed class SegmentationModel
         Create(Description, Module.StateDict().ToDictionary(p => p.Key, p => p.Value.Clone()));
 
     /// <summary>The one inference path shared by <see cref="FaceParser"/> and the evaluator: the photo as network input
-    /// (<see cref="ModelInput.FromPhoto"/>), then logits at outH × outW without recording gradients.</summary>
+    /// (<see cref="ModelInput.FromPhoto"/>), then logits at outH × outW without recording gradients — computed by
+    /// <paramref name="engine"/> when one is given (e.g. ONNX Runtime), by the managed network otherwise.</summary>
     // photo → logits [1, K, outH, outW] (in the caller's TensorScope)
-    internal Tensor PhotoLogits(Image photo, int side, int outH, int outW)
+    internal Tensor PhotoLogits(Image photo, int side, int outH, int outW, IInferenceEngine? engine = null)
     {
         using var noGrad = GradMode.NoGrad();
-        return Forward(ModelInput.FromPhoto(photo, side), outH, outW);
+        var input = ModelInput.FromPhoto(photo, side);
+        return engine is null ? Forward(input, outH, outW) : engine.Forward(this, input, outH, outW);
     }
 
     private static SegmentationModel Build(ModelDescription description, VarBuilder vb, IReadOnlyDictionary<string, Tensor>? strictWeights)
@@ -101,8 +106,14 @@ public sealed class SegmentationModel
         }
         if (strictWeights is not null)
         {
-            var unused = vb.UnusedKeys().ToList();
-            if (unused.Count > 0) throw new InvalidDataException($"Model '{description.Name}': weights with no place in the network: {string.Join(", ", unused.Take(8))}{(unused.Count > 8 ? ", …" : "")}.");
+            var (missing, unused, mismatched) = vb.Problems();
+            static string List(string what, IReadOnlyList<string> keys) =>
+                $"{what} ({keys.Count}): {string.Join(", ", keys.Take(8))}{(keys.Count > 8 ? ", …" : "")}";
+            var parts = new List<string>();
+            if (missing.Count > 0) parts.Add(List("missing keys", missing));
+            if (unused.Count > 0) parts.Add(List("weights with no place in the network", unused));
+            if (mismatched.Count > 0) parts.Add(List("shape mismatches", mismatched));
+            if (parts.Count > 0) throw new InvalidDataException($"Model '{description.Name}' ({architecture.Name}): {string.Join("; ", parts)}.");
         }
         return new SegmentationModel(description, architecture, network);
     }

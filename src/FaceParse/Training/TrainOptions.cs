@@ -101,7 +101,7 @@ public sealed record TrainOptions
         var d = Architecture().DefaultRecipe;
         return new TrainingRecipe(Lr ?? d.Lr, WeightDecay ?? d.WeightDecay, Schedule ?? d.Schedule, WarmupEpochs ?? d.WarmupEpochs, ClipNorm ?? d.ClipNorm)
         {
-            Milestones = Milestones ?? d.Milestones, Gamma = Gamma ?? d.Gamma,
+            Milestones = Milestones ?? d.Milestones, Gamma = Gamma ?? d.Gamma, ImageResize = d.ImageResize,
         };
     }
 

@@ -63,7 +63,7 @@ public sealed class Trainer
         var train = DatasetLayouts.Open(o.Layout, o.Data, labels, o.SplitTrain, "train");
         var val = o.Layout == "folder" && o.SplitVal is null ? null : DatasetLayouts.Open(o.Layout, o.Data, labels, o.SplitVal, "val");
         var store = new CheckpointStore(runDir.Path); // creates the run directory
-        var loader = new DataLoader(train, CodecImageDecoder.Instance, new Augmenter(labels, o.Augment, size, size), new DataLoaderOptions
+        var loader = new DataLoader(train, CodecImageDecoder.Instance, new Augmenter(labels, recipe.ImageResize is { } resize ? o.Augment with { PlainResizeMode = resize } : o.Augment, size, size), new DataLoaderOptions
         {
             BatchSize = o.BatchSize, Workers = o.Workers, Seed = (ulong)o.Seed, Normalization = Normalization.Unit,
         });

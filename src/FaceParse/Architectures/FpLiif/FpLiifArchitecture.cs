@@ -1,3 +1,4 @@
+using FaceParse.Export.Onnx;
 using FaceParse.Models.FpLiif;
 using FaceParse.Nn;
 using FaceParse.Tensors;
@@ -35,6 +36,9 @@ public sealed class FpLiifArchitecture : Architecture<FpLiifConfig>
     public override int NumClasses(FpLiifConfig config) => config.NumClasses;
 
     public override ParsingNetwork Build(VarBuilder vb, FpLiifConfig config) => new FpLiifNetwork(new FpLiifModel(vb, config));
+
+    /// <summary>The fast form for one input and output size (<see cref="FpLiifOnnxExporter"/>).</summary>
+    public override IOnnxArchitectureExporter OnnxExporter { get; } = new FpLiifOnnxExporter();
 }
 
 /// <summary>An <see cref="FpLiifModel"/> behind <see cref="ParsingNetwork"/>: the fast full-grid decoder for

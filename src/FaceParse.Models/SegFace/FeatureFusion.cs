@@ -1,0 +1,40 @@
+using FaceParse.Nn;
+using FaceParse.Tensors;
+
+namespace FaceParse.Models.SegFace;
+
+/// <summary>SegFace's SegfaceMLP (<c>linear_c.i.proj</c>): per tap, flatten, Linear C_i → 256, back to a map.</summary>
+// x[N,C,h,w] -> [N,256,h,w]
+public sealed class SegfaceMlp : Module, IModule
+{
+    public SegfaceMlp(VarBuilder vb, int inputDim) => Proj = Child(vb, "proj", v => new Linear(v, inputDim, SegFaceConfig.Dim));
+
+    public Linear Proj { get; }
+
+    public Tensor Forward(Tensor x)
+    {
+        int n = x.Dim(0), h = x.Dim(2), w = x.Dim(3);
+        var t = Proj.Forward(x.Flatten(2).Transpose(1, 2)); // [N,hw,256]
+        return t.Permute(0, 2, 1).Reshape(n, SegFaceConfig.Dim, h, w);
+    }
+}
+
+/// <summary>The all-MLP fusion: <c>linear_c</c> per tap, bilinear upsampling (align_corners=False) to the first tap's
+/// size, concatenation deepest first, <c>linear_fuse</c> 1×1 conv 1024 → 256 without bias. Registered by the model
+/// (keys <c>linear_c.*</c>, <c>linear_fuse.weight</c> at the root).</summary>
+internal static class FeatureFusion
+{
+    // taps[i][N,C_i,h_i,w_i] -> [N,256,h_0,w_0]
+    public static Tensor Fuse(IReadOnlyList<Tensor> taps, ModuleList<SegfaceMlp> linearC, Conv2d linearFuse)
+    {
+        int h0 = taps[0].Dim(2), w0 = taps[0].Dim(3);
+        var states = new Tensor[taps.Count];
+        for (int i = 0; i < taps.Count; i++)
+        {
+            var s = linearC[i].Forward(taps[i]);
+            if (s.Dim(2) != h0 || s.Dim(3) != w0) s = s.Interpolate(h0, w0, InterpolateMode.Bilinear, alignCorners: false);
+            states[taps.Count - 1 - i] = s;
+        }
+        return linearFuse.Forward(Tensor.Concat(states, 1));
+    }
+}
