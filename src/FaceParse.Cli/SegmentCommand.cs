@@ -26,7 +26,7 @@ internal static class SegmentCommand
         };
         engine.AcceptOnlyFromAmong("managed", "onnxruntime");
         var faceBoxes = new Option<string[]>("--face-box") { Description = "x,y,w,h of a face (repeatable): parse only the faces, grown by the default margin (implies --faces box)." };
-        var faceMode = new Option<string>("--faces") { Description = "auto: detect, align and parse each face, map the labels back; whole: squeeze the whole photo into the network; box: the --face-box boxes.", DefaultValueFactory = _ => "auto" };
+        var faceMode = new Option<string>("--faces") { Description = "auto: detect, align and parse each face, map the labels back (whole when --out-size is given); whole: squeeze the whole photo into the network; box: the --face-box boxes.", DefaultValueFactory = _ => "auto" };
         var command = new Command("segment", "Label every pixel of face photos (skin, eyes, hair, ...) and write label maps, overlays, masks or logits.")
         {
             inputs, output, model, size, outSize, emit, faceBoxes, engine, faceMode,
@@ -41,7 +41,7 @@ internal static class SegmentCommand
             if (mode is not ("auto" or "whole" or "box")) throw new ArgumentException($"--faces: '{mode}' is not auto, whole or box");
             if (boxes.Count > 0) mode = "box";
             else if (mode == "box") throw new ArgumentException("--faces box needs at least one --face-box x,y,w,h");
-            if (mode == "auto" && labelSize is not null) throw new ArgumentException("--faces auto labels the photo at its own size; use --faces whole with --out-size");
+            if (mode == "auto" && labelSize is not null) mode = "whole"; // auto labels the photo's own pixels; --out-size asks for the whole-frame map
             using var runtime = result.GetValue(engine) == "onnxruntime" ? Engines.OnnxRuntime() : null;
             var (files, problems) = SegmentInputs.Expand(result.GetValue(inputs)!);
             string folder = Directory.CreateDirectory(result.GetValue(output)!).FullName;
