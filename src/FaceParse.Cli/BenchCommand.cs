@@ -12,6 +12,7 @@ internal static class BenchCommand
         command.Subcommands.Add(BenchKernelsCommand.Create());
         command.Subcommands.Add(BenchImagingCommand.Create());
         command.Subcommands.Add(BenchModelCommand.Create());
+        command.Subcommands.Add(BenchDetectCommand.Create());
         return command;
     }
 }

@@ -14,6 +14,7 @@ public static class CliApp
         root.Subcommands.Add(ImageCommand.Create());
         root.Subcommands.Add(SegmentCommand.Create());
         root.Subcommands.Add(ManifestCommand.Create());
+        root.Subcommands.Add(DetectCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());

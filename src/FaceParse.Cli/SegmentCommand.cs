@@ -30,11 +30,12 @@ internal static class SegmentCommand
             DefaultValueFactory = _ => "managed",
         };
         engine.AcceptOnlyFromAmong("managed", "onnxruntime");
-        var faceBoxes = new Option<string[]>("--face-box") { Description = "x,y,w,h of a face (repeatable): parse only the faces, grown by the default margin." };
+        var faceBoxes = new Option<string[]>("--face-box") { Description = "x,y,w,h of a face (repeatable): parse only the faces, grown by the default margin (implies --faces box)." };
+        var faceMode = new Option<string>("--faces") { Description = "auto: detect, align and parse each face, map the labels back (whole when --out-size is given); whole: squeeze the whole photo into the network; box: the --face-box boxes.", DefaultValueFactory = _ => "auto" };
         var batchOptions = new BatchOptions();
         var command = new Command("segment", "Label every pixel of face photos (skin, eyes, hair, ...) and write label maps, overlays, masks or logits.")
         {
-            inputs, output, model, size, outSize, emit, faceBoxes, engine, budget,
+            inputs, output, model, size, outSize, emit, faceBoxes, engine, budget, faceMode,
         };
         batchOptions.AddTo(command);
         command.SetAction(result =>
@@ -43,6 +44,11 @@ internal static class SegmentCommand
             var labelSize = SegmentOutputs.ParseOutSize(result.GetValue(outSize)!);
             var boxes = (result.GetValue(faceBoxes) ?? []).Select(FaceBox.Parse).ToList();
             if (boxes.Count > 0 && labelSize is not null) throw new ArgumentException("--face-box labels the photo at its own size; leave --out-size at original");
+            string mode = result.GetValue(faceMode)!.Trim().ToLowerInvariant();
+            if (mode is not ("auto" or "whole" or "box")) throw new ArgumentException($"--faces: '{mode}' is not auto, whole or box");
+            if (boxes.Count > 0) mode = "box";
+            else if (mode == "box") throw new ArgumentException("--faces box needs at least one --face-box x,y,w,h");
+            if (mode == "auto" && labelSize is not null) mode = "whole"; // auto labels the photo's own pixels; --out-size asks for the whole-frame map
             using var runtime = result.GetValue(engine) == "onnxruntime" ? Engines.OnnxRuntime() : null;
             var batch = ShardedSegment.Prepare(result, batchOptions, result.GetValue(inputs)!, result.GetValue(output)!);
             if (batch?.Refused is { } refused) return refused;
@@ -54,6 +60,7 @@ internal static class SegmentCommand
             var parser = FaceParser.Load(result.GetValue(model)!, new FaceParserOptions
             {
                 InputSize = result.GetValue(size), KeepLogits = kinds.HasFlag(SegmentEmit.Logits), Engine = runtime, MemoryBudget = memoryBudget,
+                Faces = mode == "auto" ? FaceMode.Auto : FaceMode.Whole,
             });
             foreach (string problem in problems) Console.Error.WriteLine($"faceparse: error: {problem}");
             var stems = SegmentInputs.Stems(files);
@@ -63,8 +70,9 @@ internal static class SegmentCommand
                 CheckBudget(parser, file, labelSize);
                 var photo = ImageCodec.Load(file).Image;
                 var labels = boxes.Count > 0 ? parser.ParseFaces(photo, boxes) : parser.Parse(photo, labelSize);
+                foreach (string warning in labels.Warnings) Console.Error.WriteLine($"faceparse: warning: {file}: {warning}");
                 SegmentOutputs.Write(into, stem, photo, labels, kinds);
-                return Math.Max(1, boxes.Count);
+                return boxes.Count > 0 ? boxes.Count : mode == "auto" ? labels.Faces.Count : 1; // faces found, for the manifest
             }
             if (batch is not null) return batch.Run(result.GetValue(model)!, parser.Model.Name, kinds, SegmentOne);
             var failures = Process(files, i => SegmentOne(files[i], folder, stems[i]));

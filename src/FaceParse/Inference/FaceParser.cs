@@ -14,7 +14,7 @@ namespace FaceParse.Inference;
 /// per thread), so any number of threads may call <see cref="Parse"/> and <see cref="ParseFaces"/> on one instance at once;
 /// results equal those of sequential calls. Each call also uses up to <c>Parallelism.Threads</c> threads internally.</para>
 /// </remarks>
-public sealed class FaceParser
+public sealed partial class FaceParser
 {
     public FaceParser(SegmentationModel model, FaceParserOptions? options = null)
     {
@@ -38,7 +38,10 @@ public sealed class FaceParser
     /// <summary>Side of the square the network sees: the option override or the model's training size.</summary>
     public int InputSize => Options.InputSize ?? Model.InputSize;
 
-    /// <summary>Labels of the whole photo at <paramref name="outSize"/> (default: the photo's size, aligned with its pixels).</summary>
+    /// <summary>Labels of the photo at <paramref name="outSize"/> (default: the photo's size, aligned with its pixels). With
+    /// <see cref="FaceParserOptions.Faces"/> = <see cref="FaceMode.Auto"/> (the default) and no <paramref name="outSize"/>,
+    /// faces are detected, aligned, parsed and mapped back (see <see cref="ParseResult.Faces"/>); otherwise, or when no face is
+    /// found (a warning in <see cref="ParseResult.Warnings"/>), the whole photo is squeezed into the network input.</summary>
     /// <param name="photo">Any 8-bit image: gray is replicated to RGB, alpha is ignored.</param>
     /// <param name="outSize">Width and height of the label map; any positive size (it need not keep the photo's aspect ratio).</param>
     /// <exception cref="MemoryBudgetException">The parse would need more than <see cref="FaceParserOptions.MemoryBudget"/>
@@ -46,6 +49,12 @@ public sealed class FaceParser
     public ParseResult Parse(Image photo, (int Width, int Height)? outSize = null)
     {
         ArgumentNullException.ThrowIfNull(photo);
+        return Options.Faces == FaceMode.Auto && outSize is null ? ParseAuto(photo) : ParseWhole(photo, outSize);
+    }
+
+    // the whole photo resized into the network input, logits decoded at outSize (default: the photo's size)
+    private ParseResult ParseWhole(Image photo, (int Width, int Height)? outSize)
+    {
         var (width, height) = outSize ?? (photo.Width, photo.Height);
         if (width < 1 || height < 1) throw new ArgumentOutOfRangeException(nameof(outSize), $"Output size must be positive, got {width}x{height}.");
         CheckBudget(EstimateBytes(width, height), $"{width}x{height} labels");
@@ -114,7 +123,7 @@ public sealed class FaceParser
         foreach (var box in boxes)
         {
             var region = box.Expand(Options.FaceMargin, width, height);
-            var part = Parse(Transforms.Crop(photo, region.X, region.Y, region.Width, region.Height));
+            var part = ParseWhole(Transforms.Crop(photo, region.X, region.Y, region.Width, region.Height), null);
             Paste<byte>(part.LabelMap, region, labelMap, width);
             PastePlanes(part.Probabilities, region, probabilities, plane, width);
             PastePlanes(part.Logits, region, logits, plane, width);

@@ -14,6 +14,13 @@ public sealed record FaceParserOptions
     /// <see cref="FaceMargin.Default"/>: 25 % of the box size left, right and below, 50 % above for hair).</summary>
     public FaceMargin FaceMargin { get; init; } = FaceMargin.Default;
 
+    /// <summary>What <see cref="FaceParser.Parse"/> does with a photo: detect and align faces (<see cref="FaceMode.Auto"/>, the
+    /// default) or parse the whole frame (<see cref="FaceMode.Whole"/>).</summary>
+    public FaceMode Faces { get; init; } = FaceMode.Auto;
+
+    /// <summary>The face detector of <see cref="FaceMode.Auto"/>; null = the shipped MTCNN (<c>models/mtcnn.safetensors</c>).</summary>
+    public FaceParse.Detection.MtcnnDetector? Detector { get; init; }
+
     /// <summary>Keep the softmax probabilities (K×H×W floats) in <see cref="ParseResult.Probabilities"/>.</summary>
     public bool KeepProbabilities { get; init; }
 

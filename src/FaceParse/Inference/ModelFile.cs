@@ -20,6 +20,11 @@ public sealed record ModelDescription(string Architecture, string Name, string C
     /// <summary>Free text: data, training command, metrics (the model card's summary).</summary>
     public string? Notes { get; init; }
     public int FormatVersion { get; init; } = ModelFile.CurrentFormatVersion;
+
+    /// <summary>Mean positions of the five MTCNN landmarks in the model's input frame, as fractions of its side (x, y pairs:
+    /// left eye, right eye, nose, mouth left, mouth right), measured with <c>faceparse detect TRAIN --template</c>; used to
+    /// align faces in <see cref="FaceMode.Auto"/>. Null: the CelebAMask-HQ template (<c>FaceTemplate.CelebAMaskHq</c>).</summary>
+    public IReadOnlyList<double>? FaceTemplate { get; init; }
 }
 
 /// <summary>A trained model on disk: safetensors weights keyed by PyTorch-style module paths, plus a

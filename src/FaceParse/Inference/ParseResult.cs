@@ -30,6 +30,16 @@ public sealed class ParseResult
     public int Width { get; }
     public int Height { get; }
 
+    /// <summary>The faces an <see cref="FaceMode.Auto"/> parse found and parsed (detection, covered rectangle, labels there);
+    /// empty for whole-photo parses.</summary>
+    public IReadOnlyList<ParsedFace> Faces { get; private init; } = [];
+
+    /// <summary>What the caller should know (no face found, tiny faces skipped).</summary>
+    public IReadOnlyList<string> Warnings { get; private init; } = [];
+
+    internal ParseResult With(IReadOnlyList<ParsedFace> faces, IReadOnlyList<string> warnings) =>
+        new(Labels, Width, Height, LabelMap, Probabilities, Logits) { Faces = faces, Warnings = warnings };
+
     /// <summary>Class id of each pixel, index y·Width + x.</summary>
     public byte[] LabelMap { get; }
 

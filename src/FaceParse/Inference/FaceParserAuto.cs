@@ -1,0 +1,119 @@
+using FaceParse.Detection;
+using FaceParse.Imaging;
+using FaceParse.Imaging.Geometry;
+using FaceParse.Tensors;
+
+namespace FaceParse.Inference;
+
+/// <summary>How <see cref="FaceParser.Parse"/> treats a photo.</summary>
+public enum FaceMode
+{
+    /// <summary>Detect faces, align each to the model's template, parse, and map the labels back onto the photo's pixels.</summary>
+    Auto,
+    /// <summary>Squeeze the whole photo into the model's input (right for photos that already are training-style crops).</summary>
+    Whole,
+}
+
+/// <summary>One face of an <see cref="FaceMode.Auto"/> parse: the detection, the photo rectangle its aligned frame covers,
+/// and its labels there (row-major, Region.Width·Region.Height; background where the frame does not reach).</summary>
+public sealed record ParsedFace(DetectedFace Face, FaceBox Region, byte[] LabelMap);
+
+public sealed partial class FaceParser
+{
+    /// <summary>Faces smaller than this (box side in photo pixels) are reported in <see cref="ParseResult.Faces"/>' warnings
+    /// but not parsed: the aligned frame would be mostly upsampled blur.</summary>
+    public const float MinParsedFace = 20;
+
+    // Auto mode: detect → align (similarity, bilinear) → network → logits queried at every covered photo pixel's aligned
+    // coordinates (ForwardAt; FP-LIIF answers from its continuous decoder) → per pixel the face whose softmax maximum is
+    // highest wins; pixels outside every face's frame are background. No face: a warning and the Whole behaviour.
+    private ParseResult ParseAuto(Image photo)
+    {
+        var detector = Options.Detector ?? DefaultDetector.Value;
+        var all = detector.Detect(photo);
+        var warnings = new List<string>();
+        var faces = all.Where(f => Math.Max(f.Width, f.Height) >= MinParsedFace).ToList();
+        if (faces.Count < all.Count) warnings.Add($"{all.Count - faces.Count} face(s) smaller than {MinParsedFace} px were found but not parsed.");
+        if (faces.Count == 0)
+        {
+            warnings.Add("No face found; the whole photo was parsed (--faces whole).");
+            return ParseWhole(photo, null).With([], warnings);
+        }
+        int width = photo.Width, height = photo.Height, plane = width * height, k = Labels.Count, size = InputSize;
+        var template = Model.Description.FaceTemplate is { } t ? new FaceTemplate(t) : FaceTemplate.CelebAMaskHq;
+        var labelMap = new byte[plane];
+        var confidence = new float[plane];
+        float[]? logitPlanes = Options.KeepLogits || Options.KeepProbabilities ? new float[k * plane] : null;
+        if (logitPlanes is not null) logitPlanes.AsSpan(plane).Fill(float.NegativeInfinity);
+        var parsed = new List<ParsedFace>();
+        foreach (var face in faces)
+        {
+            var toAligned = template.PhotoToAligned(face, size);
+            var region = Footprint(toAligned.Invert(), size, width, height);
+            if (region is not { } r) continue;
+            var faceLabels = new byte[r.Width * r.Height];
+            using (new TensorScope())
+            {
+                var input = ModelInput.FromPhoto(FaceTemplate.Warp(photo, toAligned, size), size);
+                var coords = Tensor.Empty(1, r.Height, r.Width, 2);
+                var inside = new bool[r.Width * r.Height];
+                var c = coords.Span;
+                for (int y = 0; y < r.Height; y++)
+                    for (int x = 0; x < r.Width; x++)
+                    {
+                        var (u, v) = toAligned.Apply(r.X + x, r.Y + y);
+                        float gx = (float)((2 * u + 1) / size - 1), gy = (float)((2 * v + 1) / size - 1);
+                        int i = y * r.Width + x;
+                        inside[i] = gx >= -1 && gx <= 1 && gy >= -1 && gy <= 1;
+                        c[2 * i] = Math.Clamp(gx, -1f, 1f);
+                        c[2 * i + 1] = Math.Clamp(gy, -1f, 1f);
+                    }
+                var logits = Model.ForwardAt(input, coords).Contiguous().ToArray(); // [1, K, Hr, Wr]
+                int n = r.Width * r.Height;
+                for (int i = 0; i < n; i++)
+                {
+                    if (!inside[i]) continue;
+                    int best = 0;
+                    float max = logits[i], sum = 0;
+                    for (int cls = 1; cls < k; cls++)
+                        if (logits[cls * n + i] > max) (max, best) = (logits[cls * n + i], cls);
+                    for (int cls = 0; cls < k; cls++) sum += MathF.Exp(logits[cls * n + i] - max);
+                    float conf = 1f / sum; // the softmax maximum
+                    faceLabels[i] = (byte)best;
+                    int p = (r.Y + i / r.Width) * width + r.X + i % r.Width;
+                    if (conf <= confidence[p]) continue;
+                    confidence[p] = conf;
+                    labelMap[p] = (byte)best;
+                    if (logitPlanes is not null)
+                        for (int cls = 0; cls < k; cls++) logitPlanes[cls * plane + p] = logits[cls * n + i];
+                }
+            }
+            parsed.Add(new ParsedFace(face, r, faceLabels));
+        }
+        Tensor? probabilities = null, kept = null;
+        if (logitPlanes is not null)
+        {
+            if (Options.KeepProbabilities)
+                using (new TensorScope())
+                    probabilities = Tensor.Unpooled(Tensor.FromArray(logitPlanes, 1, k, height, width).Softmax(1).ToArray(), k, height, width);
+            if (Options.KeepLogits) kept = Tensor.Unpooled(logitPlanes, k, height, width);
+        }
+        return new ParseResult(Labels, width, height, labelMap, probabilities, kept).With(parsed, warnings);
+    }
+
+    // the photo rectangle covered by the aligned frame [0, size)² (its corners mapped back), clipped; null when outside
+    private static FaceBox? Footprint(AffineTransform alignedToPhoto, int size, int width, int height)
+    {
+        double x0 = double.MaxValue, y0 = double.MaxValue, x1 = double.MinValue, y1 = double.MinValue;
+        foreach (var (u, v) in new (double, double)[] { (-0.5, -0.5), (size - 0.5, -0.5), (-0.5, size - 0.5), (size - 0.5, size - 0.5) })
+        {
+            var (x, y) = alignedToPhoto.Apply(u, v);
+            (x0, y0, x1, y1) = (Math.Min(x0, x), Math.Min(y0, y), Math.Max(x1, x), Math.Max(y1, y));
+        }
+        int left = Math.Max(0, (int)Math.Floor(x0)), top = Math.Max(0, (int)Math.Floor(y0));
+        int right = Math.Min(width, (int)Math.Ceiling(x1) + 1), bottom = Math.Min(height, (int)Math.Ceiling(y1) + 1);
+        return right > left && bottom > top ? new FaceBox(left, top, right - left, bottom - top) : null;
+    }
+
+    private static readonly Lazy<MtcnnDetector> DefaultDetector = new(() => MtcnnDetector.Load());
+}

@@ -1,0 +1,51 @@
+using FaceParse.Evaluation;
+using FaceParse.Imaging;
+using FaceParse.Inference;
+
+namespace FaceParse.Tests.Detection;
+
+/// <summary>Auto mode (detect, align, parse, map back) against whole-frame parsing on validation faces placed in larger
+/// photos (<see cref="WildSet"/>), scored against the transformed human masks.</summary>
+public sealed class AutoParseTests
+{
+    [Fact]
+    public void Auto_mode_parses_faces_in_larger_photos_far_better_than_the_whole_frame()
+    {
+        string root = SharedData.PathOf("celebamask-hq-mini1000");
+        var ids = File.ReadAllLines(Path.Combine(root, "split_val100.txt")).Select(l => l.Trim()).Where(l => l.Length > 0).Take(3).ToArray();
+        var auto = FaceParser.Load("default");
+        var whole = FaceParser.Load("default", new FaceParserOptions { Faces = FaceMode.Whole });
+        int k = auto.Labels.Count;
+        var autoMatrix = new ConfusionMatrix(k);
+        var wholeMatrix = new ConfusionMatrix(k);
+        for (int i = 0; i < ids.Length; i++)
+        {
+            var crop = ImageCodec.Decode(File.ReadAllBytes(Path.Combine(root, "images", ids[i] + ".jpg"))).Image;
+            var mask = ImageCodec.Decode(File.ReadAllBytes(Path.Combine(root, "masks", ids[i] + ".png"))).ToLabelMap();
+            var (photo, labels, _, _) = WildSet.Make(crop, mask, seed: i);
+            var result = auto.Parse(photo);
+            Assert.Single(result.Faces);
+            Assert.Empty(result.Warnings);
+            var face = result.Faces[0];
+            Assert.Equal(face.Region.Width * face.Region.Height, face.LabelMap.Length);
+            autoMatrix.Add(labels, result.LabelMap);
+            wholeMatrix.Add(labels, whole.Parse(photo).LabelMap);
+        }
+        double autoF1 = SegmentationScores.Compute(autoMatrix).MeanF1, wholeF1 = SegmentationScores.Compute(wholeMatrix).MeanF1;
+        TestContext.Current.SendDiagnosticMessage($"mean F1 on 3 wild val photos: auto {autoF1:F4}, whole {wholeF1:F4}");
+        Assert.True(autoF1 > 0.45 && autoF1 > wholeF1 + 0.2, $"auto {autoF1:F4} vs whole {wholeF1:F4}");
+    }
+
+    [Fact]
+    public void No_face_warns_and_parses_the_whole_photo()
+    {
+        var photo = new Image(200, 150, 3);
+        Array.Fill(photo.Pixels, (byte)60);
+        var parser = FaceParser.Load("default");
+        var result = parser.Parse(photo);
+        Assert.Empty(result.Faces);
+        Assert.Contains(result.Warnings, w => w.Contains("No face found"));
+        var whole = FaceParser.Load("default", new FaceParserOptions { Faces = FaceMode.Whole }).Parse(photo);
+        Assert.Equal(whole.LabelMap, result.LabelMap);
+    }
+}
