@@ -54,8 +54,11 @@ public static class PyTorchImport
         foreach (var architecture in ArchitectureRegistry.All)
             foreach (string preset in architecture.Presets)
             {
-                var vb = VarBuilder.Checking(new Dictionary<string, Tensor>());
-                var keys = architecture.Build(vb, architecture.PresetConfigJson(preset, 19)).Module.StateDict().Keys.ToList();
+                // Build against the checkpoint itself: stand-ins are made only for what it lacks, within the builder's placeholder
+                // limit (4x the checkpoint); a preset needing more than that is far from this checkpoint and is passed over.
+                List<string> keys;
+                try { keys = architecture.Build(VarBuilder.Checking(state), architecture.PresetConfigJson(preset, 19)).Module.StateDict().Keys.ToList(); }
+                catch (InvalidDataException) { continue; }
                 int shared = keys.Count(state.ContainsKey);
                 if (shared > bestShared) (best, bestShared) = ((preset, keys), shared);
             }
