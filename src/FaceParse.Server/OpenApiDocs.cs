@@ -20,7 +20,7 @@ internal static class OpenApiDocs
         ["out"] = "json (default), labels (palette PNG), overlay (PNG), masks (zip of PNGs), logits (float32 .npy [K,H,W]).",
         ["size"] = "Network input side (the photo is resized to size x size); default: the model's training size.",
         ["out_size"] = "Label map size: original (default), N or WxH. FP-LIIF decodes at any resolution.",
-        ["faces"] = "whole (default), auto (detected faces; whole photo with a note while no detector is built in), or boxes x,y,w,h;x,y,w,h in photo pixels.",
+        ["faces"] = "auto (default: MTCNN detects, aligns and parses each face, labels mapped back; no face → whole photo with a note; whole-photo parse when out_size is given), whole, or boxes x,y,w,h;x,y,w,h in photo pixels.",
         ["alpha"] = "Overlay opacity 0..1 (out=overlay), default 0.5.",
         ["include"] = "label_map: add the class ids (base64 bytes) and the palette PNG (base64) to out=json.",
     };

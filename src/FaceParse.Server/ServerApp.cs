@@ -32,8 +32,7 @@ public static class ServerApp
         builder.Services.AddSingleton<ModelCatalog>();
         builder.Services.AddSingleton<InferenceGate>();
         builder.Services.AddSingleton<ServerMetrics>();
-        builder.Services.AddSingleton(sp => new ParseService(sp.GetRequiredService<ModelCatalog>(), sp.GetRequiredService<ServerOptions>(),
-            sp.GetService<IFaceDetector>()));
+        builder.Services.AddSingleton<ParseService>();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer(OpenApiDocs.DescribeDocument));
         configure?.Invoke(builder);
 

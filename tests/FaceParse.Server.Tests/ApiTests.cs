@@ -107,7 +107,7 @@ public sealed class ApiTests(ServerFixture server)
             Assert.Equal($"#{cls.R:x2}{cls.G:x2}{cls.B:x2}", labels[id].GetProperty("colour").GetString());
             Assert.Equal(expected.LabelMap.Count(v => v == id), labels[id].GetProperty("pixels").GetInt64());
         }
-        Assert.Equal("whole", root.GetProperty("faces_mode").GetString());
+        Assert.Equal("auto", root.GetProperty("faces_mode").GetString()); // the default; an out_size parses the whole photo
         Assert.Equal(0, root.GetProperty("faces").GetArrayLength());
         Assert.Equal(0, root.GetProperty("notes").GetArrayLength());
         var timing = root.GetProperty("timing_ms");
@@ -138,15 +138,44 @@ public sealed class ApiTests(ServerFixture server)
     }
 
     [Fact]
-    public async Task Faces_auto_without_a_detector_parses_the_whole_photo_and_says_so()
+    public async Task Faces_auto_answers_what_the_library_answers_with_each_face_box_score_and_landmarks()
     {
-        var expected = Library().Parse(server.SamplePhoto, (32, 32));
-        var response = await ParseAsync($"size={Size}&out_size=32&faces=auto&include=label_map");
+        var expected = Library().Parse(server.SamplePhoto); // the library's default: FaceMode.Auto
+        Assert.NotEmpty(expected.Faces);
+        var response = await ParseAsync($"size={Size}&faces=auto&include=label_map");
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
         var root = json.RootElement;
         Assert.Equal("auto", root.GetProperty("faces_mode").GetString());
-        Assert.Contains("no face detector", root.GetProperty("notes")[0].GetString());
+        Assert.Equal((512, 512), (root.GetProperty("width").GetInt32(), root.GetProperty("height").GetInt32()));
         Assert.Equal(expected.LabelMap, Convert.FromBase64String(root.GetProperty("label_map").GetString()!));
+        Assert.Equal(expected.Warnings, root.GetProperty("notes").EnumerateArray().Select(n => n.GetString()!).ToList());
+        var faces = root.GetProperty("faces").EnumerateArray().ToList();
+        Assert.Equal(expected.Faces.Count, faces.Count);
+        for (int i = 0; i < faces.Count; i++)
+        {
+            var face = faces[i];
+            var want = expected.Faces[i];
+            var box = want.Face.ToFaceBox();
+            Assert.Equal((box.X, box.Y, box.Width, box.Height), (face.GetProperty("x").GetInt32(), face.GetProperty("y").GetInt32(), face.GetProperty("width").GetInt32(), face.GetProperty("height").GetInt32()));
+            Assert.True(box.Width > 20 && box.Height > 20, $"{box}");
+            var r = face.GetProperty("region");
+            Assert.Equal((want.Region.X, want.Region.Y, want.Region.Width, want.Region.Height), (r.GetProperty("x").GetInt32(), r.GetProperty("y").GetInt32(), r.GetProperty("width").GetInt32(), r.GetProperty("height").GetInt32()));
+            Assert.Equal("detected:mtcnn", face.GetProperty("source").GetString());
+            Assert.Equal(want.Face.Score, face.GetProperty("score").GetSingle());
+            var landmarks = face.GetProperty("landmarks").EnumerateArray().ToList();
+            Assert.Equal(5, landmarks.Count);
+            for (int k = 0; k < 5; k++)
+            {
+                Assert.Equal(FaceParse.Detection.DetectedFace.LandmarkNames[k], landmarks[k].GetProperty("name").GetString());
+                Assert.Equal(want.Face.Landmarks[k].X, landmarks[k].GetProperty("x").GetSingle());
+                Assert.Equal(want.Face.Landmarks[k].Y, landmarks[k].GetProperty("y").GetSingle());
+                Assert.InRange(landmarks[k].GetProperty("x").GetSingle(), box.X, box.X + box.Width); // inside the face's box
+                Assert.InRange(landmarks[k].GetProperty("y").GetSingle(), box.Y, box.Y + box.Height);
+            }
+        }
+        // faces left out means auto, as in the CLI
+        var plain = await ParseAsync($"size={Size}&out=labels");
+        Assert.Equal(expected.LabelMap, ImageCodec.Decode(await plain.Content.ReadAsByteArrayAsync(Ct)).ToLabelMap());
     }
 
     [Fact]

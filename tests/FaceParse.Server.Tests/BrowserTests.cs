@@ -68,6 +68,18 @@ public sealed class BrowserTests
             byte[] file = await File.ReadAllBytesAsync(downloaded, ct);
             Assert.Equal(ImageCodec.Decode(api).ToLabelMap(), ImageCodec.Decode(file).ToLabelMap());
             Assert.Equal(api, file);
+
+            // detected faces (the default) are outlined with their landmarks: the box edge is drawn white on the canvas
+            await browser.EvaluateAsync(page, "document.getElementById('outsize').value = 'original'; document.getElementById('faces').value = 'auto';" +
+                "document.getElementById('parse').click(); true", ct);
+            await browser.WaitForAsync(page, "!window.faceparse.busy && window.faceparse.ready && window.faceparse.result.faces.length > 0", TimeSpan.FromSeconds(60), ct,
+                "window.faceparse.error");
+            Assert.Equal(5, (await browser.EvaluateAsync(page, "window.faceparse.result.faces[0].landmarks.length", ct))!.GetValue<int>());
+            string edge = (await browser.EvaluateAsync(page, "(() => { const r = window.faceparse.result, f = r.faces[0], c = document.getElementById('canvas');" +
+                "const sx = c.width / r.photo.width, sy = c.height / r.photo.height;" +
+                "return Array.from(c.getContext('2d').getImageData(Math.round(f.x * sx), Math.round((f.y + f.height / 2) * sy), 1, 1).data.slice(0, 3)).join(','); })()", ct))!.ToString();
+            Assert.Equal("255,255,255", edge);
+            await File.WriteAllBytesAsync(Path.Combine(artifacts, "page-auto.png"), await browser.ScreenshotAsync(page, null, ct), ct);
             if (Environment.GetEnvironmentVariable("FACEPARSE_PAGE_SCREENSHOT") is { Length: > 0 } screenshot)
                 await SaveReadmeScreenshotAsync(browser, page, screenshot, ct);
             TestContext.Current.SendDiagnosticMessage($"browser: hid '{name}', {changed} rendered pixels changed; screenshots in {artifacts}");

@@ -1,20 +1,8 @@
-using FaceParse.Imaging;
 using FaceParse.Inference;
 
 namespace FaceParse.Server;
 
-/// <summary>Finds faces for <c>faces=auto</c>. Register an implementation in the services to enable detection; without one the
-/// server parses the whole photo and says so in the JSON's notes.</summary>
-public interface IFaceDetector
-{
-    /// <summary>Short name reported in the JSON (e.g. "mtcnn").</summary>
-    string Name { get; }
-
-    /// <summary>Face boxes in photo pixels, best first (may be empty).</summary>
-    IReadOnlyList<FaceBox> Detect(Image photo);
-}
-
-/// <summary>Which part of the photo a request parses: <c>whole</c>, <c>auto</c> (detected faces) or a list of boxes
+/// <summary>Which part of the photo a request parses: <c>auto</c> (detected faces, the default, as in the CLI), <c>whole</c> or a list of boxes
 /// <c>x,y,w,h;x,y,w,h</c> in photo pixels.</summary>
 public sealed record FacesRequest(FacesMode Mode, IReadOnlyList<FaceBox> Boxes)
 {
@@ -22,11 +10,13 @@ public sealed record FacesRequest(FacesMode Mode, IReadOnlyList<FaceBox> Boxes)
 
     public static FacesRequest Whole { get; } = new(FacesMode.Whole, []);
 
+    public static FacesRequest Auto { get; } = new(FacesMode.Auto, []);
+
     /// <exception cref="ApiException">400 when the text is neither a mode nor a valid box list.</exception>
     public static FacesRequest Parse(string? text)
     {
-        if (string.IsNullOrWhiteSpace(text) || text.Equals("whole", StringComparison.OrdinalIgnoreCase)) return Whole;
-        if (text.Equals("auto", StringComparison.OrdinalIgnoreCase)) return new(FacesMode.Auto, []);
+        if (string.IsNullOrWhiteSpace(text) || text.Equals("auto", StringComparison.OrdinalIgnoreCase)) return Auto;
+        if (text.Equals("whole", StringComparison.OrdinalIgnoreCase)) return Whole;
         var parts = text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (parts.Length > MaxBoxes) throw ApiException.BadRequest("bad_faces", $"faces: at most {MaxBoxes} boxes, got {parts.Length}.");
         var boxes = new List<FaceBox>();
