@@ -46,9 +46,11 @@ public sealed partial class FaceParser
         float[]? logitPlanes = Options.KeepLogits || Options.KeepProbabilities ? new float[k * plane] : null;
         if (logitPlanes is not null) logitPlanes.AsSpan(plane).Fill(float.NegativeInfinity);
         var parsed = new List<ParsedFace>();
-        foreach (var face in faces)
+        var frames = faces.Select(f => (Face: f, ToAligned: template.PhotoToAligned(f, size))).ToList();
+        CheckBudget(EstimateAutoBytes(width, height, frames.Select(f => Footprint(f.ToAligned.Invert(), size, width, height))),
+            $"{width}x{height} labels of {faces.Count} detected face(s)");
+        foreach (var (face, toAligned) in frames)
         {
-            var toAligned = template.PhotoToAligned(face, size);
             var region = Footprint(toAligned.Invert(), size, width, height);
             if (region is not { } r) continue;
             var faceLabels = new byte[r.Width * r.Height];
@@ -99,6 +101,17 @@ public sealed partial class FaceParser
             if (Options.KeepLogits) kept = Tensor.Unpooled(logitPlanes, k, height, width);
         }
         return new ParseResult(Labels, width, height, labelMap, probabilities, kept).With(parsed, warnings);
+    }
+
+    // Auto mode's peak: the photo-sized label map and confidence plane (5 bytes a pixel), kept logits/probabilities (as
+    // EstimateBytes counts them), and for the largest face region its query grid, masks and labels (10 bytes a pixel) plus
+    // its logits twice (the network's tensor and the copy read here), plus the network at the input size and 64 MiB.
+    private long EstimateAutoBytes(int width, int height, IEnumerable<FaceBox?> regions)
+    {
+        long plane = (long)width * height, k = Labels.Count;
+        int kept = (Options.KeepProbabilities ? 1 : 0) + (Options.KeepLogits ? 1 : 0);
+        long largest = regions.Select(r => r is { } b ? (long)b.Width * b.Height : 0).DefaultIfEmpty(0).Max();
+        return 5 * plane + (kept > 0 ? (1 + 2 * kept) * 4 * k * plane : 0) + largest * (10 + 8 * k) + 256L * InputSize * InputSize + (64L << 20);
     }
 
     // the photo rectangle covered by the aligned frame [0, size)² (its corners mapped back), clipped; null when outside

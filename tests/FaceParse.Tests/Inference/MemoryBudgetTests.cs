@@ -1,3 +1,5 @@
+using FaceParse.Imaging;
+using FaceParse.Imaging.Geometry;
 using FaceParse.Inference;
 
 namespace FaceParse.Tests.Inference;
@@ -33,5 +35,21 @@ public sealed class MemoryBudgetTests
         Assert.True(FaceParserOptions.DefaultMemoryBudget >= 256L << 20);
         Assert.True(FaceParserOptions.DefaultMemoryBudget <= Math.Max(256L << 20, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes));
         Assert.Throws<ArgumentOutOfRangeException>(() => new FaceParser(TinyModels.Create(), new FaceParserOptions { MemoryBudget = 0 }));
+    }
+
+    [Fact]
+    public void AutoModeCountsTheDetectedFaceRegionsAgainstTheBudget()
+    {
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "FaceParse.slnx"))) root = Path.GetDirectoryName(root)!;
+        var sample = ImageCodec.Load(Path.Combine(root, "docs", "sample", "astronaut.png")).Image.ToChannels(3);
+        var photo = Resize.Apply(sample, 1024, 1024, ResizeMode.Bilinear); // the face's aligned frame now covers ≈ 600² photo pixels
+        var model = ModelRegistry.Load("default");
+        var budget = 96L << 20; // the fixed parts (network at 256², 64 MiB of bands) fit; the face region's logits do not
+        var e = Assert.Throws<MemoryBudgetException>(() => new FaceParser(model, new FaceParserOptions { MemoryBudget = budget }).Parse(photo));
+        Assert.Contains("detected face", e.Message);
+        Assert.True(e.NeededBytes > budget);
+        var whole = new FaceParser(model, new FaceParserOptions { MemoryBudget = budget, Faces = FaceMode.Whole }).Parse(photo);
+        Assert.Equal(1024 * 1024, whole.LabelMap.Length); // the whole-frame parse decodes in bands and fits the same budget
     }
 }
