@@ -48,17 +48,7 @@ public sealed class EfficientNetV2M : Module, IBackbone
 
     public IReadOnlyList<int> TapChannels { get; } = [48, 80, 176, 1280];
 
-    public Tensor[] Taps(Tensor x)
-    {
-        var taps = new Tensor[4];
-        int t = 0;
-        for (int i = 0; i <= TapIndices[^1]; i++)
-        {
-            x = _features[i].Forward(x);
-            if (i == TapIndices[t]) taps[t++] = x;
-        }
-        return taps;
-    }
+    public Tensor[] Taps(Tensor x) => FeatureTaps.Collect(_features, TapIndices, x);
 
     public string? FromTorchvisionKey(string torchvisionKey) => BackboneKeys.StripPrefix(torchvisionKey, "features");
 

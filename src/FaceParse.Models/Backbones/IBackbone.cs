@@ -33,6 +33,24 @@ public sealed class DropPathRandom
     public void Reseed(int seed) => Random = new Random(seed);
 }
 
+/// <summary>Running a torchvision <c>features</c> Sequential and keeping the outputs of the tap indices (shared by the
+/// backbones that tap <c>features</c> directly).</summary>
+internal static class FeatureTaps
+{
+    // x[N,3,H,W] -> the outputs of features[tapIndices[0..3]], running the layers up to the last tap only
+    public static Tensor[] Collect(IReadOnlyList<IModule> features, IReadOnlyList<int> tapIndices, Tensor x)
+    {
+        var taps = new Tensor[tapIndices.Count];
+        int t = 0;
+        for (int i = 0; i <= tapIndices[^1]; i++)
+        {
+            x = features[i].Forward(x);
+            if (i == tapIndices[t]) taps[t++] = x;
+        }
+        return taps;
+    }
+}
+
 /// <summary>Key renaming shared by the backbones.</summary>
 internal static class BackboneKeys
 {

@@ -40,17 +40,7 @@ public sealed class MobileNetV3Large : Module, IBackbone
 
     public IReadOnlyList<int> TapChannels { get; } = [24, 40, 112, 960];
 
-    public Tensor[] Taps(Tensor x)
-    {
-        var taps = new Tensor[4];
-        int t = 0;
-        for (int i = 0; i <= TapIndices[^1]; i++)
-        {
-            x = _features[i].Forward(x);
-            if (i == TapIndices[t]) taps[t++] = x;
-        }
-        return taps;
-    }
+    public Tensor[] Taps(Tensor x) => FeatureTaps.Collect(_features, TapIndices, x);
 
     public string? FromTorchvisionKey(string torchvisionKey) => BackboneKeys.StripPrefix(torchvisionKey, "features");
 
