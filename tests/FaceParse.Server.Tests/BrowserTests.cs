@@ -91,12 +91,12 @@ public sealed class BrowserTests
         }
     }
 
-    // FACEPARSE_PAGE_SCREENSHOT=docs/server/page.png regenerates the README's picture: the sample's face box, default sizes.
+    // FACEPARSE_PAGE_SCREENSHOT=docs/server/page.png regenerates the README's picture: the sample, faces detected, default sizes.
     private static async Task SaveReadmeScreenshotAsync(Chromium browser, string page, string path, CancellationToken ct)
     {
         await browser.EvaluateAsync(page, "document.getElementById('size').value = ''; document.getElementById('outsize').value = 'original';" +
-            "document.getElementById('faces').value = 'boxes'; document.getElementById('boxes').hidden = false;" +
-            "document.getElementById('boxes').value = '150,15,150,175'; document.getElementById('all-on').click(); true", ct);
+            "document.getElementById('faces').value = 'auto'; document.getElementById('boxes').hidden = true;" +
+            "document.getElementById('all-on').click(); true", ct);
         await browser.EvaluateAsync(page, "document.getElementById('parse').click(); true", ct);
         await browser.WaitForAsync(page, "!window.faceparse.busy && window.faceparse.ready && window.faceparse.result.faces.length === 1", TimeSpan.FromSeconds(90), ct,
             "window.faceparse.error");
