@@ -35,8 +35,7 @@ internal static class ImageCommand
                 throw new ArgumentException($"{target}: unsupported output extension (use .png, .jpg, .jpeg, .bmp, .ppm, .pgm, .pam or .pnm)");
             var image = ImageCodec.Load(source, new ImageDecodeOptions { ApplyExifOrientation = !result.GetValue(noOrient) });
             ImageCodec.Save(target, image, new ImageEncodeOptions { JpegQuality = q });
-            var i = image.Image;
-            Console.WriteLine($"{source} ({image.Info.Format}) -> {target}: {i.Width}x{i.Height}, {i.Channels} channel(s)");
+            Console.WriteLine($"{source} ({image.Info.Format}) -> {target}: {image.Width}x{image.Height}, {image.Channels} channel(s)");
             return 0;
         });
         return command;

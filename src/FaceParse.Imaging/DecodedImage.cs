@@ -58,18 +58,35 @@ public record ImageDecodeOptions
 /// <see cref="Palette"/>; 16-bit sources give the high bytes in <see cref="Image"/> and the exact samples in <see cref="Image16"/>.</remarks>
 public sealed class DecodedImage
 {
+    private readonly Lazy<Image> _image;
+
     public ImageInfo Info { get; }
-    public Image Image { get; }
+    /// <summary>The 8-bit pixels; for a 16-bit source they are made from <see cref="Image16"/> on first use, so a caller
+    /// that only needs the 16-bit samples (e.g. a 16-bit PNG to PNG conversion) never holds both.</summary>
+    public Image Image => _image.Value;
     public Image16? Image16 { get; }
     public PaletteImage? Palette { get; }
 
     public DecodedImage(ImageInfo info, Image image, Image16? image16 = null, PaletteImage? palette = null)
     {
         Info = info;
-        Image = image;
+        _image = new Lazy<Image>(image);
         Image16 = image16;
         Palette = palette;
     }
+
+    /// <summary>A 16-bit source whose 8-bit <see cref="Image"/> (the high bytes) is made on first use.</summary>
+    public DecodedImage(ImageInfo info, Image16 image16)
+    {
+        Info = info;
+        _image = new Lazy<Image>(image16.ToImage8);
+        Image16 = image16;
+    }
+
+    /// <summary>Decoded size and channel count, without making the 8-bit image of a 16-bit source.</summary>
+    public int Width => Image16?.Width ?? Image.Width;
+    public int Height => Image16?.Height ?? Image.Height;
+    public int Channels => Image16?.Channels ?? Image.Channels;
 
     /// <summary>Class ids of a label mask: palette indices, or raw values of an 8-bit single-channel image.</summary>
     /// <exception cref="InvalidOperationException">The image is neither a palette image nor 8-bit gray.</exception>

@@ -33,7 +33,7 @@ public static class PnmDecoder
         for (int i = 0; i < samples.Length; i++) samples[i] = BinaryPrimitives.ReadUInt16BigEndian(raster[(2 * i)..]);
         Rescale(samples, header.MaxValue, 65535, fileName);
         var image16 = new Image16(header.Width, header.Height, header.Depth, samples);
-        return new DecodedImage(info, image16.ToImage8(), image16);
+        return new DecodedImage(info, image16);
     }
 
     // samples[n] in 0..maxValue → samples[n] in 0..fullScale (rounded); throws for samples above maxValue

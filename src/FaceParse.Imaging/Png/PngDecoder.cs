@@ -140,7 +140,7 @@ public static class PngDecoder
             (samples, channels) = (withAlpha, channels + 1);
         }
         var image16 = new Image16(header.Width, header.Height, channels, samples);
-        return new DecodedImage(header.ToInfo(), image16.ToImage8(), image16);
+        return new DecodedImage(header.ToInfo(), image16);
     }
 
     private static DecodedImage Build8(PngHeader header, byte[] samples, byte[]? transparency)

@@ -25,16 +25,20 @@ public static class PngEncoder
     public static byte[] Encode(Image image, PngEncodeOptions? options = null)
     {
         var header = new PngHeader(image.Width, image.Height, 8, TypeByChannels[image.Channels - 1], false);
-        return Write(header, image.Pixels, null, null, options ?? PngEncodeOptions.Default);
+        return Write(header, RowsOf(image.Pixels, image.Stride), null, null, options ?? PngEncodeOptions.Default);
     }
 
     /// <summary>16-bit samples, written big-endian (e.g. 16-bit gray depth maps).</summary>
     public static byte[] Encode(Image16 image, PngEncodeOptions? options = null)
     {
         var header = new PngHeader(image.Width, image.Height, 16, TypeByChannels[image.Channels - 1], false);
-        var raw = new byte[image.Samples.Length * 2];
-        for (int i = 0; i < image.Samples.Length; i++) BinaryPrimitives.WriteUInt16BigEndian(raw.AsSpan(2 * i), image.Samples[i]);
-        return Write(header, raw, null, null, options ?? PngEncodeOptions.Default);
+        int stride = image.Width * image.Channels;
+        // Each row is written big-endian when the filter asks for it: no image-sized byte copy of the samples.
+        return Write(header, (y, destination) =>
+        {
+            var row = image.Samples.AsSpan(y * stride, stride);
+            for (int i = 0; i < row.Length; i++) BinaryPrimitives.WriteUInt16BigEndian(destination[(2 * i)..], row[i]);
+        }, null, null, options ?? PngEncodeOptions.Default);
     }
 
     /// <summary>8-bit palette PNG: the indices are stored as is (label masks: index = class id), PLTE from the palette, tRNS from Alpha when present.</summary>
@@ -47,46 +51,55 @@ public static class PngEncoder
         int maxIndex = image.Indices.Length == 0 ? 0 : image.Indices.Max();
         if (maxIndex >= entries) throw new ArgumentException($"Index {maxIndex} is outside the {entries}-entry palette.");
         var header = new PngHeader(image.Width, image.Height, 8, PngColorType.Palette, false);
-        return Write(header, image.Indices, image.Palette, image.Alpha.Length > 0 ? image.Alpha : null, options ?? PngEncodeOptions.Default);
+        return Write(header, RowsOf(image.Indices, image.Width), image.Palette, image.Alpha.Length > 0 ? image.Alpha : null, options ?? PngEncodeOptions.Default);
     }
 
-    private static byte[] Write(PngHeader header, byte[] raw, byte[]? palette, byte[]? alpha, PngEncodeOptions options)
+    // y, destination[rowBytes] → the raw (unfiltered) bytes of row y
+    private delegate void RowSource(int y, Span<byte> destination);
+
+    private static RowSource RowsOf(byte[] raw, int rowBytes) => (y, destination) => raw.AsSpan(y * rowBytes, rowBytes).CopyTo(destination);
+
+    private static byte[] Write(PngHeader header, RowSource raw, byte[]? palette, byte[]? alpha, PngEncodeOptions options)
     {
-        using var output = new MemoryStream();
+        var mode = options.Filter == PngFilterMode.Adaptive && palette is not null ? PngFilterMode.None : options.Filter;
+        using var zlibBuffer = FilterAndCompress(header, raw, mode, options.Level);
+        var compressed = zlibBuffer.GetBuffer().AsSpan(0, (int)zlibBuffer.Length);
+        int chunks = (compressed.Length >> 16) + 1;
+        using var output = new MemoryStream(compressed.Length + 12 * chunks + 8 + 25 + 12 + (palette?.Length ?? 0) + (alpha?.Length ?? 0) + 24);
         output.Write(PngChunkReader.Signature);
         Span<byte> ihdr = stackalloc byte[13];
         header.Write(ihdr);
         PngChunkReader.Write(output, PngChunkType.Ihdr, ihdr);
         if (palette is not null) PngChunkReader.Write(output, PngChunkType.Plte, palette);
         if (alpha is not null) PngChunkReader.Write(output, PngChunkType.Trns, alpha);
-        var mode = options.Filter == PngFilterMode.Adaptive && palette is not null ? PngFilterMode.None : options.Filter;
-        var compressed = FilterAndCompress(header, raw, mode, options.Level);
         for (int at = 0; at < compressed.Length; at += 1 << 16)
-            PngChunkReader.Write(output, PngChunkType.Idat, compressed.AsSpan(at, Math.Min(1 << 16, compressed.Length - at)));
+            PngChunkReader.Write(output, PngChunkType.Idat, compressed.Slice(at, Math.Min(1 << 16, compressed.Length - at)));
         PngChunkReader.Write(output, PngChunkType.Iend, []);
         return output.ToArray();
     }
 
-    // raw rows[h·rowBytes] → zlib stream of the filtered scanlines (each prefixed by its filter type), filtered one row at a
-    // time straight into the compressor so no second image-sized buffer exists
-    private static byte[] FilterAndCompress(PngHeader header, byte[] raw, PngFilterMode mode, CompressionLevel level)
+    // raw rows (h rows of rowBytes, fetched one at a time) → zlib stream of the filtered scanlines (each prefixed by its
+    // filter type), filtered one row at a time straight into the compressor so no second image-sized buffer exists
+    private static MemoryStream FilterAndCompress(PngHeader header, RowSource raw, PngFilterMode mode, CompressionLevel level)
     {
         int rowBytes = (int)header.RowBytes(header.Width);
         int bpp = header.FilterBytesPerPixel;
         var filtered = new byte[rowBytes + 1];
-        var zero = new byte[rowBytes];
+        var current = new byte[rowBytes];
+        var prior = new byte[rowBytes];
         var candidate = new byte[rowBytes];
-        using var buffer = new MemoryStream();
+        var buffer = new MemoryStream();
         using (var zlib = new ZLibStream(buffer, level, leaveOpen: true))
         {
             for (int y = 0; y < header.Height; y++)
             {
-                var prior = y == 0 ? zero : raw.AsSpan((y - 1) * rowBytes, rowBytes);
-                FilterRow(raw.AsSpan(y * rowBytes, rowBytes), prior, bpp, mode, candidate, filtered);
+                raw(y, current);
+                FilterRow(current, prior, bpp, mode, candidate, filtered);
                 zlib.Write(filtered);
+                (current, prior) = (prior, current);
             }
         }
-        return buffer.ToArray();
+        return buffer;
     }
 
     // one raw row and the raw row above it → destination[1 + rowBytes]: filter type, then the filtered bytes
