@@ -36,6 +36,14 @@ public sealed class ServerMetrics(InferenceGate gate)
     /// <summary>Requests counted so far with this route and status.</summary>
     public long Count(string route, int status) => _requests.TryGetValue((route, status), out long n) ? n : 0;
 
+    // one single-valued metric: its HELP and TYPE lines, then its value
+    private static void Metric(StringBuilder s, string name, string type, string help, long value)
+    {
+        s.AppendLine($"# HELP {name} {help}");
+        s.AppendLine($"# TYPE {name} {type}");
+        s.Append(CultureInfo.InvariantCulture, $"{name} {value}\n");
+    }
+
     public string Render()
     {
         var s = new StringBuilder();
@@ -52,18 +60,10 @@ public sealed class ServerMetrics(InferenceGate gate)
         s.Append(c, $"faceparse_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}\n");
         s.Append(c, $"faceparse_http_request_duration_seconds_sum {Interlocked.Read(ref _sumMicroseconds) / 1e6}\n");
         s.Append(c, $"faceparse_http_request_duration_seconds_count {count}\n");
-        s.AppendLine("# HELP faceparse_http_requests_in_flight HTTP requests being answered now (this scrape included).");
-        s.AppendLine("# TYPE faceparse_http_requests_in_flight gauge");
-        s.Append(c, $"faceparse_http_requests_in_flight {Volatile.Read(ref _inFlightRequests)}\n");
-        s.AppendLine("# HELP faceparse_parses_in_flight Parses running now.");
-        s.AppendLine("# TYPE faceparse_parses_in_flight gauge");
-        s.Append(c, $"faceparse_parses_in_flight {gate.Running}\n");
-        s.AppendLine("# HELP faceparse_queue_length Admitted parse requests waiting (reading their upload or for a slot).");
-        s.AppendLine("# TYPE faceparse_queue_length gauge");
-        s.Append(c, $"faceparse_queue_length {gate.Queued}\n");
-        s.AppendLine("# HELP faceparse_queue_full_total Requests refused with 503 because the queue was full.");
-        s.AppendLine("# TYPE faceparse_queue_full_total counter");
-        s.Append(c, $"faceparse_queue_full_total {Interlocked.Read(ref _rejected)}\n");
+        Metric(s, "faceparse_http_requests_in_flight", "gauge", "HTTP requests being answered now (this scrape included).", Volatile.Read(ref _inFlightRequests));
+        Metric(s, "faceparse_parses_in_flight", "gauge", "Parses running now.", gate.Running);
+        Metric(s, "faceparse_queue_length", "gauge", "Admitted parse requests waiting (reading their upload or for a slot).", gate.Queued);
+        Metric(s, "faceparse_queue_full_total", "counter", "Requests refused with 503 because the queue was full.", Interlocked.Read(ref _rejected));
         return s.ToString();
     }
 }
