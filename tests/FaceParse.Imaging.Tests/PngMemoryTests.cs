@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using FaceParse.Imaging.Png;
+using FaceParse.TestSupport;
 
 namespace FaceParse.Imaging.Tests;
 
@@ -63,33 +64,10 @@ public sealed class PngMemoryTests
         BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
         ihdr[8] = 16;
         ihdr[9] = 6;
-        Chunk(file, "IHDR", ihdr);
-        Chunk(file, "IDAT", idat.ToArray());
-        Chunk(file, "IEND", []);
+        PngChunkWriter.Write(file, "IHDR", ihdr);
+        PngChunkWriter.Write(file, "IDAT", idat.ToArray());
+        PngChunkWriter.Write(file, "IEND", []);
         return file.ToArray();
     }
 
-    private static void Chunk(Stream output, string type, byte[] data)
-    {
-        var head = new byte[8];
-        BinaryPrimitives.WriteInt32BigEndian(head, data.Length);
-        System.Text.Encoding.ASCII.GetBytes(type, head.AsSpan(4));
-        output.Write(head);
-        output.Write(data);
-        var sum = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(sum, Crc32([.. head.AsSpan(4).ToArray(), .. data]));
-        output.Write(sum);
-    }
-
-    // bit-by-bit CRC-32 (reflected polynomial 0xEDB88320), the PNG chunk checksum
-    private static uint Crc32(byte[] bytes)
-    {
-        uint c = 0xFFFFFFFF;
-        foreach (byte b in bytes)
-        {
-            c ^= b;
-            for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320 ^ (c >> 1) : c >> 1;
-        }
-        return ~c;
-    }
 }

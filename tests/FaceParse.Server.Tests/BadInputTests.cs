@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Text;
 using FaceParse.Imaging;
+using FaceParse.TestSupport;
 
 namespace FaceParse.Server.Tests;
 
@@ -133,33 +134,10 @@ public sealed class BadInputTests(ServerFixture server)
         BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
         BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
         ihdr[8] = 8; ihdr[9] = 2;
-        Chunk(s, "IHDR", ihdr);
-        Chunk(s, "IDAT", [0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
-        Chunk(s, "IEND", []);
+        PngChunkWriter.Write(s, "IHDR", ihdr);
+        PngChunkWriter.Write(s, "IDAT", [0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+        PngChunkWriter.Write(s, "IEND", []);
         return s.ToArray();
-    }
-
-    private static void Chunk(Stream s, string type, byte[] data)
-    {
-        Span<byte> word = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(word, data.Length);
-        s.Write(word);
-        byte[] typed = [.. Encoding.ASCII.GetBytes(type), .. data];
-        s.Write(typed);
-        BinaryPrimitives.WriteUInt32BigEndian(word, Crc32(typed));
-        s.Write(word);
-    }
-
-    // CRC-32 (ISO-HDLC, the PNG chunk checksum), bitwise.
-    private static uint Crc32(byte[] data)
-    {
-        uint crc = 0xFFFFFFFF;
-        foreach (byte b in data)
-        {
-            crc ^= b;
-            for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? 0xEDB88320 ^ (crc >> 1) : crc >> 1;
-        }
-        return ~crc;
     }
 
     /// <summary>A readable stream that does not tell its length, so the client sends it chunked.</summary>

@@ -6,6 +6,7 @@ using FaceParse.Detection;
 using FaceParse.Imaging;
 using FaceParse.Imaging.Geometry;
 using FaceParse.Inference;
+using FaceParse.TestSupport;
 
 namespace FaceParse.Tests.Detection;
 
@@ -140,29 +141,10 @@ public sealed class BadInputDetectionTests
         header[9] = colorType;
         var file = new MemoryStream();
         file.Write([137, 80, 78, 71, 13, 10, 26, 10]);
-        Chunk(file, "IHDR", header);
-        Chunk(file, "IDAT", idat.ToArray());
-        Chunk(file, "IEND", []);
+        PngChunkWriter.Write(file, "IHDR", header);
+        PngChunkWriter.Write(file, "IDAT", idat.ToArray());
+        PngChunkWriter.Write(file, "IEND", []);
         return file.ToArray();
-    }
-
-    private static void Chunk(Stream file, string type, byte[] data)
-    {
-        var head = new byte[8];
-        BinaryPrimitives.WriteInt32BigEndian(head, data.Length);
-        Encoding.ASCII.GetBytes(type, head.AsSpan(4));
-        file.Write(head);
-        file.Write(data);
-        // CRC-32 (ISO 3309, reflected polynomial 0xEDB88320) over type and data, bit by bit
-        uint crc = 0xFFFFFFFF;
-        foreach (byte b in head.AsSpan(4).ToArray().Concat(data))
-        {
-            crc ^= b;
-            for (int bit = 0; bit < 8; bit++) crc = (crc & 1) != 0 ? crc >> 1 ^ 0xEDB88320 : crc >> 1;
-        }
-        var sum = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(sum, ~crc);
-        file.Write(sum);
     }
 
     // docs/sample/astronaut.png cropped to a square 1.8× its detected face box
