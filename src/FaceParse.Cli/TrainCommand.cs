@@ -39,13 +39,24 @@ internal static class TrainCommand
         var workers = Int("--workers", "Background batch loaders.", defaults.Workers);
         var classWeights = new Option<string?>("--class-weights") { Description = "Cross-entropy weight per class, comma-separated in label-set order (default: all 1)." };
         var noAugment = new Option<bool>("--no-augment") { Description = "Plain resize instead of random augmentation." };
+        var rotation = new Option<double?>("--rotation") { Description = $"Augmentation: rotation drawn from ±DEG degrees (default {new AugmentOptions().RotationDegrees})." };
+        var scale = new Option<string?>("--scale") { Description = "Augmentation: zoom drawn from MIN,MAX (default 0.9,1.1; above 1 enlarges the face)." };
+        var smoothing = new Option<float>("--label-smoothing") { Description = "Cross-entropy label smoothing ε in [0, 1] (default 0)." };
+        var rare = new Option<double?>("--rare-sampling")
+        {
+            Description = "Rare-class sampling: draw images with a class present in under a fraction T of the training masks more often (repeat factor √(T/f), LVIS); e.g. 0.25.",
+        };
+        var select = new Option<ModelSelection>("--select")
+        {
+            Description = "What model.safetensors holds: best (the best validated epoch) or last (the last epoch).", DefaultValueFactory = _ => defaults.Select,
+        };
         var interval = new Option<double>("--progress-interval")
         {
             Description = "Seconds between plain progress lines when stderr is not a terminal.", DefaultValueFactory = _ => PlainInterval.TotalSeconds,
         };
         var command = new Command("train", "Train a face-parsing model (Ctrl+C stops gracefully; --resume continues).")
         {
-            model, splitTrain, splitVal, size, epochs, output, resume, init, seed, batch, lr, weightDecay, schedule, clip, queries, valEvery, valLimit, workers, classWeights, noAugment, interval,
+            model, splitTrain, splitVal, size, epochs, output, resume, init, seed, batch, lr, weightDecay, schedule, clip, queries, valEvery, valLimit, workers, classWeights, noAugment, rotation, scale, smoothing, rare, select, interval,
         };
         data.AddTo(command);
         command.SetAction(result =>
@@ -59,7 +70,9 @@ internal static class TrainCommand
                 Seed = result.GetValue(seed), BatchSize = result.GetValue(batch), Lr = result.GetValue(lr), WeightDecay = result.GetValue(weightDecay),
                 Schedule = result.GetValue(schedule), ClipNorm = result.GetValue(clip), QueriesPerImage = result.GetValue(queries),
                 ValEvery = result.GetValue(valEvery), EvalSize = data.EvalSizeOf(result), ValLimit = result.GetValue(valLimit),
-                Workers = result.GetValue(workers), ClassWeights = ParseWeights(result.GetValue(classWeights)), Augment = result.GetValue(noAugment) ? AugmentOptions.None : new AugmentOptions(),
+                Workers = result.GetValue(workers), ClassWeights = ParseWeights(result.GetValue(classWeights)),
+                Augment = Augmentation(result.GetValue(noAugment), result.GetValue(rotation), result.GetValue(scale)),
+                LabelSmoothing = result.GetValue(smoothing), RareSampling = result.GetValue(rare), Select = result.GetValue(select),
                 CommandLine = "faceparse " + string.Join(' ', result.Tokens.Select(t => t.Value.Contains(' ') ? $"\"{t.Value}\"" : t.Value)),
             };
             return Run(options, TimeSpan.FromSeconds(Math.Max(0, result.GetValue(interval))));
@@ -67,9 +80,27 @@ internal static class TrainCommand
         return command;
     }
 
+    private static AugmentOptions Augmentation(bool none, double? rotation, string? scale)
+    {
+        if (none)
+        {
+            if (rotation is not null || scale is not null) throw new ArgumentException("--no-augment cannot be combined with --rotation or --scale.");
+            return AugmentOptions.None;
+        }
+        var augment = new AugmentOptions();
+        if (rotation is { } degrees) augment = augment with { RotationDegrees = degrees };
+        if (scale is not null)
+        {
+            var v = ParseWeights(scale)!;
+            if (v.Length != 2) throw new ArgumentException($"--scale needs MIN,MAX, got '{scale}'.");
+            augment = augment with { ScaleMin = v[0], ScaleMax = v[1] };
+        }
+        return augment;
+    }
+
     private static float[]? ParseWeights(string? text) => text is null ? null :
         text.Split(',', StringSplitOptions.TrimEntries).Select(v => float.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out float w)
-            ? w : throw new ArgumentException($"--class-weights: '{v}' is not a number.")).ToArray();
+            ? w : throw new ArgumentException($"'{v}' is not a number (in '{text}').")).ToArray();
 
     private static int Run(TrainOptions options, TimeSpan plainInterval)
     {

@@ -19,6 +19,9 @@ public sealed record FpLiifLoss
     /// of the counted pixels); the Dice term stays unweighted. Null = all 1.</summary>
     public Tensor? ClassWeights { get; init; }
 
+    /// <summary>Cross-entropy label smoothing ε (torch's <c>label_smoothing</c>); the Dice term uses the hard labels.</summary>
+    public float LabelSmoothing { get; init; }
+
     /// <summary>The combined scalar loss.</summary>
     // logits [N, Q, K], labels [N, Q] → []
     public Tensor Compute(Tensor logits, IntTensor labels)
@@ -27,7 +30,7 @@ public sealed record FpLiifLoss
         ArgumentNullException.ThrowIfNull(labels);
         if (logits.Rank != 3) throw new ArgumentException($"FP-LIIF loss: logits {Shapes.Format(logits.Shape)} must be [N, Q, K].");
         var channelFirst = logits.Permute(0, 2, 1); // [N, K, Q]
-        var ce = Tensor.CrossEntropy(channelFirst, labels, ClassWeights, ignoreIndex: IgnoreIndex);
+        var ce = Tensor.CrossEntropy(channelFirst, labels, ClassWeights, ignoreIndex: IgnoreIndex, labelSmoothing: LabelSmoothing);
         var dice = Tensor.DiceLoss(channelFirst, labels, ignoreIndex: IgnoreIndex);
         return ce.Mul(CeWeight).Add(dice.Mul(DiceWeight));
     }

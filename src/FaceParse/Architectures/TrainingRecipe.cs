@@ -43,6 +43,9 @@ public sealed class TrainingStepContext
     /// <summary>Per-class cross-entropy weights [K]; null = all 1.</summary>
     public Tensor? ClassWeights { get; init; }
 
+    /// <summary>Cross-entropy label smoothing ε (torch's <c>label_smoothing</c>); 0 = off.</summary>
+    public float LabelSmoothing { get; init; }
+
     /// <summary>Label left out of the loss.</summary>
     public int IgnoreIndex { get; init; } = 255;
 

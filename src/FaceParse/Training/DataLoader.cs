@@ -19,6 +19,8 @@ internal sealed record DataLoaderOptions
     /// <summary>Run seed: with the epoch and sample index it fixes the shuffle and every augmentation.</summary>
     public ulong Seed { get; init; }
     public Normalization Normalization { get; init; } = Normalization.ImageNet;
+    /// <summary>Rare-class sampling: the epoch order comes from these repeat factors instead of a plain shuffle; null = off.</summary>
+    public RepeatFactorSampling? RepeatFactors { get; init; }
 }
 
 /// <summary>Loads, augments and batches a dataset in the background while the consumer trains.</summary>
@@ -41,6 +43,8 @@ internal sealed class DataLoader
             throw new ArgumentException($"BatchSize, Workers and Prefetch must be positive, got {Options.BatchSize}, {Options.Workers}, {Options.Prefetch}.");
         if (Options.DropLast && dataset.Count < Options.BatchSize)
             throw new ArgumentException($"{dataset} has fewer samples than one batch of {Options.BatchSize} (DropLast is on).");
+        if (Options.RepeatFactors is { } rfs && rfs.Factors.Count != dataset.Count)
+            throw new ArgumentException($"{rfs.Factors.Count} repeat factors for {dataset.Count} samples.");
     }
 
     public FaceParsingDataset Dataset { get; }
@@ -59,9 +63,11 @@ internal sealed class DataLoader
         return result;
     }
 
-    /// <summary>Dataset indices in the order epoch <paramref name="epoch"/> visits them.</summary>
+    /// <summary>The draws epoch <paramref name="epoch"/> visits, in order: dataset indices, or with rare-class sampling
+    /// index + Count·copy (<see cref="RepeatFactorSampling.EpochDraws"/>; the index is draw % Count).</summary>
     public int[] EpochOrder(int epoch)
     {
+        if (Options.RepeatFactors is { } rfs) return rfs.EpochDraws(Options.Seed, epoch);
         var order = Enumerable.Range(0, Dataset.Count).ToArray();
         if (Options.Shuffle) Xoshiro256.ForEpoch(Options.Seed, epoch).Shuffle(order.AsSpan());
         return order;
@@ -74,20 +80,22 @@ internal sealed class DataLoader
     {
         if ((uint)batch >= (uint)BatchesPerEpoch) throw new ArgumentOutOfRangeException(nameof(batch), $"Batch {batch} of {BatchesPerEpoch}.");
         int start = batch * Options.BatchSize, count = Math.Min(Options.BatchSize, order.Length - start);
-        var indices = order.AsSpan(start, count).ToArray();
+        var draws = order.AsSpan(start, count).ToArray();
+        var indices = draws.Select(d => d % Dataset.Count).ToArray();
         var samples = new AugmentedSample[count];
-        for (int i = 0; i < count; i++) samples[i] = LoadSample(epoch, indices[i]);
+        for (int i = 0; i < count; i++) samples[i] = LoadSample(epoch, indices[i], draws[i]);
         return SampleBatcher.Batch(samples, Options.Normalization, indices, [.. indices.Select(i => Dataset.Samples[i].Stem)]);
     }
 
-    /// <summary>Decodes and augments one sample; any failure becomes a <see cref="DatasetException"/> naming its files.</summary>
-    public AugmentedSample LoadSample(int epoch, int index)
+    /// <summary>Decodes and augments one sample, its augmentation drawn from (seed, epoch, <paramref name="draw"/>; default: the
+    /// index); any failure becomes a <see cref="DatasetException"/> naming its files.</summary>
+    public AugmentedSample LoadSample(int epoch, int index, int? draw = null)
     {
         var sample = Dataset.Samples[index];
         try
         {
             var (image, mask) = Dataset.LoadSample(sample, Decoder);
-            return Augmenter.Apply(image, mask, Xoshiro256.ForSample(Options.Seed, epoch, index));
+            return Augmenter.Apply(image, mask, Xoshiro256.ForSample(Options.Seed, epoch, draw ?? index));
         }
         catch (Exception e) when (e is not DatasetException and not OperationCanceledException)
         {

@@ -15,6 +15,15 @@ public enum LrScheduleKind
     MultiStep,
 }
 
+/// <summary>Which weights a run writes to its <c>model.safetensors</c>.</summary>
+public enum ModelSelection
+{
+    /// <summary>The epoch with the best validation mean F1 (rewritten on every improvement).</summary>
+    Best,
+    /// <summary>The last epoch of the run, written when the run ends (a selection rule that does not look at validation).</summary>
+    Last,
+}
+
 /// <summary>Everything a <see cref="Trainer"/> run needs. Defaults are for training fp-liif-small from scratch.</summary>
 /// <remarks>
 /// <para>Optimiser and schedule: every null one of <see cref="Lr"/>, <see cref="WeightDecay"/>, <see cref="Schedule"/>,
@@ -63,6 +72,13 @@ public sealed record TrainOptions
     public float DiceWeight { get; init; } = 0.5f;
     /// <summary>Optional cross-entropy weight per class of the label set (e.g. higher for rare accessories); null = all 1.</summary>
     public IReadOnlyList<float>? ClassWeights { get; init; }
+    /// <summary>Cross-entropy label smoothing ε (torch's <c>label_smoothing</c>); 0 = off.</summary>
+    public float LabelSmoothing { get; init; }
+    /// <summary>Rare-class sampling threshold t (<see cref="RepeatFactorSampling"/>: images with a class present in fewer than a
+    /// fraction t of the training masks are drawn more often); null = plain shuffle.</summary>
+    public double? RareSampling { get; init; }
+    /// <summary>What <c>model.safetensors</c> holds: the best validated epoch (default) or the last epoch.</summary>
+    public ModelSelection Select { get; init; } = ModelSelection.Best;
     /// <summary>Validate every this many epochs (the last epoch is always validated); 0 = only at the end.</summary>
     public int ValEvery { get; init; } = 1;
     /// <summary>Square evaluation side; null = each mask's own resolution.</summary>
@@ -145,6 +161,8 @@ public sealed record TrainOptions
         };
         // Only present when set, so runs started before the option existed still resume.
         if (ClassWeights is not null) config["class_weights"] = new JsonArray([.. ClassWeights.Select(w => (JsonNode?)w)]);
+        if (LabelSmoothing != 0) config["label_smoothing"] = LabelSmoothing;
+        if (RareSampling is { } t) config["rare_sampling"] = t;
         return config.ToJsonString();
     }
 
@@ -170,6 +188,8 @@ public sealed record TrainOptions
         Require(r.ClipNorm >= 0, $"clip norm must be ≥ 0, got {r.ClipNorm}");
         Require(CeWeight >= 0 && DiceWeight >= 0 && CeWeight + DiceWeight > 0, $"loss weights must be ≥ 0 and not both 0, got {CeWeight}/{DiceWeight}");
         Require(ClassWeights is null || ClassWeights.All(w => w >= 0 && float.IsFinite(w)) && ClassWeights.Any(w => w > 0), "class weights must be finite, ≥ 0 and not all 0");
+        Require(LabelSmoothing is >= 0f and <= 1f, $"label smoothing must be in [0, 1], got {LabelSmoothing}");
+        Require(RareSampling is null or (> 0 and <= 1), $"rare-class sampling threshold must be in (0, 1], got {RareSampling}");
         Require(ValEvery >= 0, $"val-every must be ≥ 0, got {ValEvery}");
         Require(EvalSize is null or >= 1, $"eval size must be positive, got {EvalSize}");
         Require(ValLimit is null or >= 1, $"val limit must be positive, got {ValLimit}");

@@ -63,9 +63,16 @@ public sealed class Trainer
         var train = DatasetLayouts.Open(o.Layout, o.Data, labels, o.SplitTrain, "train");
         var val = o.Layout == "folder" && o.SplitVal is null ? null : DatasetLayouts.Open(o.Layout, o.Data, labels, o.SplitVal, "val");
         var store = new CheckpointStore(runDir.Path); // creates the run directory
+        RepeatFactorSampling? rare = null;
+        if (o.RareSampling is { } threshold)
+        {
+            _log($"Rare-class sampling (t = {threshold.ToString(CultureInfo.InvariantCulture)}): reading the {train.Count} training masks ...");
+            rare = new RepeatFactorSampling(RepeatFactorSampling.FactorsFrom(RepeatFactorSampling.Presence(train, o.Workers), threshold));
+            _log($"  {rare.Factors.Count(r => r > 1)} of {train.Count} images are repeated (largest factor {rare.Factors.Max():F2}).");
+        }
         var loader = new DataLoader(train, CodecImageDecoder.Instance, new Augmenter(labels, recipe.ImageResize is { } resize ? o.Augment with { PlainResizeMode = resize } : o.Augment, size, size), new DataLoaderOptions
         {
-            BatchSize = o.BatchSize, Workers = o.Workers, Seed = (ulong)o.Seed, Normalization = Normalization.Unit,
+            BatchSize = o.BatchSize, Workers = o.Workers, Seed = (ulong)o.Seed, Normalization = Normalization.Unit, RepeatFactors = rare,
         });
         _log($"Checking {train.Count} training samples{(val is null ? "" : $" and {val.Count} validation samples")} ...");
         loader.Validate(decodeMasks: true); // every mask value checked against the label set before the first step
@@ -105,7 +112,7 @@ public sealed class Trainer
             throw new ArgumentException($"--class-weights has {cw.Count} values; label set '{labels.Name}' has {labels.Count} classes.");
         var step = new TrainingStepContext(rng)
         {
-            CeWeight = o.CeWeight, DiceWeight = o.DiceWeight, QueriesPerImage = o.QueriesPerImage,
+            CeWeight = o.CeWeight, DiceWeight = o.DiceWeight, QueriesPerImage = o.QueriesPerImage, LabelSmoothing = o.LabelSmoothing,
             ClassWeights = o.ClassWeights is null ? null : Tensor.Unpooled([.. o.ClassWeights], o.ClassWeights.Count),
         };
         var meter = new ProgressMeter(o.Epochs);
@@ -140,14 +147,24 @@ public sealed class Trainer
                 {
                     best = report.MeanF1;
                     store.SaveBest(CheckpointInfo.Create(o.Model, epoch + 1, globalStep, best, rng, config, labels), model.Module, optimizer);
-                    model.Save(runDir.ModelPath, Notes(epoch + 1, report.MeanF1));
-                    modelPath = runDir.ModelPath;
-                    _log($"New best val mean F1 {best:F4}: wrote {CheckpointStore.BestFileName} and {RunDirectory.ModelFileName}.");
+                    bool write = o.Select == ModelSelection.Best;
+                    if (write)
+                    {
+                        model.Save(runDir.ModelPath, Notes(epoch + 1, report.MeanF1));
+                        modelPath = runDir.ModelPath;
+                    }
+                    _log($"New best val mean F1 {best:F4}: wrote {CheckpointStore.BestFileName}{(write ? $" and {RunDirectory.ModelFileName}" : "")}.");
                 }
             }
             else
             {
                 _log($"Epoch {epoch + 1}: train loss {trainLoss:F4}.");
+            }
+            if (o.Select == ModelSelection.Last && epoch + 1 == o.Epochs && val is not null)
+            {
+                model.Save(runDir.ModelPath, Notes(epoch + 1, report?.MeanF1));
+                modelPath = runDir.ModelPath;
+                _log($"Last epoch: wrote its weights to {RunDirectory.ModelFileName} (--select last).");
             }
             log.Append(new EpochMetrics(epoch + 1, globalStep, trainLoss, report?.MeanF1, report?.MeanIoU, lr, clock.Elapsed.TotalSeconds, imagesPerSecond));
             store.SaveLast(CheckpointInfo.Create(o.Model, epoch + 1, globalStep, best, rng, config, labels), model.Module, optimizer);

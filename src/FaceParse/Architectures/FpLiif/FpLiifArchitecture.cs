@@ -81,6 +81,7 @@ internal sealed class FpLiifNetwork(FpLiifModel model)
         var loss = new FpLiifLoss
         {
             CeWeight = context.CeWeight, DiceWeight = context.DiceWeight, ClassWeights = context.ClassWeights, IgnoreIndex = context.IgnoreIndex,
+            LabelSmoothing = context.LabelSmoothing,
         };
         return loss.Compute(logits, queries.Labels);
     }

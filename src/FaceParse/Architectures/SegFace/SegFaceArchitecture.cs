@@ -138,7 +138,7 @@ internal sealed class SegFaceNetwork : ParsingNetwork
         Model.Train();
         Model.Backbone.ReseedStochasticDepth(context.NextInt(int.MaxValue)); // drop-path masks from the run's resumable generator
         var logits = Forward(images, labels.Dim(1), labels.Dim(2));
-        var loss = Tensor.CrossEntropy(logits, labels, context.ClassWeights, context.IgnoreIndex).Mul(context.CeWeight);
+        var loss = Tensor.CrossEntropy(logits, labels, context.ClassWeights, context.IgnoreIndex, context.LabelSmoothing).Mul(context.CeWeight);
         if (context.DiceWeight > 0)
             loss = loss.Add(Tensor.DiceLoss(logits, labels, ignoreIndex: context.IgnoreIndex, squaredSums: true).Mul(context.DiceWeight));
         return loss;
