@@ -90,6 +90,27 @@ public sealed class FpLiifTrainingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void LabelSmoothingIsTorchsOnTheCrossEntropyTermOnly()
+    {
+        var logits = Tensor.Uniform(new Random(3), -2f, 2f, 1, 3, 4); // [N=1, Q=3, K=4]
+        var labels = new IntTensor([2, 0, 255], 1, 3);
+        const float eps = 0.2f;
+        float ce = new FpLiifLoss { CeWeight = 1f, DiceWeight = 0f, LabelSmoothing = eps }.Compute(logits, labels).ToScalar();
+        // torch: per counted pixel −(1−ε)·log p_y − (ε/K)·Σ_c log p_c, averaged over the counted pixels (ignored one left out).
+        var x = logits.ToArray();
+        double total = 0;
+        foreach (var (q, y) in new[] { (0, 2), (1, 0) })
+        {
+            var row = x.AsSpan(q * 4, 4).ToArray().Select(v => (double)v).ToArray();
+            double lse = Math.Log(row.Sum(Math.Exp));
+            total += -(1 - eps) * (row[y] - lse) - eps / 4 * row.Sum(v => v - lse);
+        }
+        Assert.Equal(total / 2, ce, 5);
+        float dice = new FpLiifLoss { CeWeight = 0f, DiceWeight = 1f }.Compute(logits, labels).ToScalar();
+        Assert.Equal(dice, new FpLiifLoss { CeWeight = 0f, DiceWeight = 1f, LabelSmoothing = eps }.Compute(logits, labels).ToScalar());
+    }
+
+    [Fact]
     public void ClassWeightsWeightTheCrossEntropyTermLikeTorch()
     {
         var logits = Tensor.Uniform(new Random(2), -2f, 2f, 1, 3, 4); // [N=1, Q=3, K=4]

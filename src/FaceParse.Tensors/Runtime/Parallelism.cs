@@ -4,19 +4,36 @@ namespace FaceParse.Tensors.Runtime;
 public static class Parallelism
 {
     private static int _threads = Environment.ProcessorCount;
+    [ThreadStatic] private static int _local; // 0 = no limit set on this thread
 
-    /// <summary>Threads used by kernels (the CLI's global --threads). At least 1.</summary>
+    /// <summary>Threads used by kernels (the CLI's global --threads), or on a thread inside <see cref="LimitThisThread"/> that
+    /// thread's limit. At least 1. Setting it sets the process-wide value.</summary>
     public static int Threads
     {
-        get => _threads;
+        get => _local > 0 ? _local : _threads;
         set => _threads = value >= 1 ? value : throw new ArgumentException($"Thread count must be at least 1, got {value}.", nameof(value));
+    }
+
+    /// <summary>Until disposed, kernels called from this thread use at most <paramref name="threads"/> threads (data-parallel
+    /// training runs one replica per thread, each with its own share of the cores). Dispose on the same thread.</summary>
+    public static IDisposable LimitThisThread(int threads)
+    {
+        if (threads < 1) throw new ArgumentException($"Thread count must be at least 1, got {threads}.", nameof(threads));
+        var restore = new Restore(_local);
+        _local = threads;
+        return restore;
+    }
+
+    private sealed class Restore(int previous) : IDisposable
+    {
+        public void Dispose() => _local = previous;
     }
 
     /// <summary>Runs body(i) for i in [0, count) on up to <see cref="Threads"/> threads; inline when one thread or one item.</summary>
     public static void For(int count, Action<int> body)
     {
         if (count <= 0) return;
-        int threads = Math.Min(_threads, count);
+        int threads = Math.Min(Threads, count);
         if (threads == 1)
         {
             for (int i = 0; i < count; i++) body(i);

@@ -77,6 +77,9 @@ public sealed record TrainOptions
     /// <summary>Rare-class sampling threshold t (<see cref="RepeatFactorSampling"/>: images with a class present in fewer than a
     /// fraction t of the training masks are drawn more often); null = plain shuffle.</summary>
     public double? RareSampling { get; init; }
+    /// <summary>Data-parallel replicas (<see cref="DataParallelStep"/>): each step's batch is split into this many parts trained on
+    /// their own threads; 1 = one network using every kernel thread.</summary>
+    public int Replicas { get; init; } = 1;
     /// <summary>What <c>model.safetensors</c> holds: the best validated epoch (default) or the last epoch.</summary>
     public ModelSelection Select { get; init; } = ModelSelection.Best;
     /// <summary>Validate every this many epochs (the last epoch is always validated); 0 = only at the end.</summary>
@@ -163,6 +166,7 @@ public sealed record TrainOptions
         if (ClassWeights is not null) config["class_weights"] = new JsonArray([.. ClassWeights.Select(w => (JsonNode?)w)]);
         if (LabelSmoothing != 0) config["label_smoothing"] = LabelSmoothing;
         if (RareSampling is { } t) config["rare_sampling"] = t;
+        if (Replicas != 1) config["replicas"] = Replicas; // changes the numerics (per-part loss means), so a resume must keep it
         return config.ToJsonString();
     }
 
@@ -190,6 +194,7 @@ public sealed record TrainOptions
         Require(ClassWeights is null || ClassWeights.All(w => w >= 0 && float.IsFinite(w)) && ClassWeights.Any(w => w > 0), "class weights must be finite, ≥ 0 and not all 0");
         Require(LabelSmoothing is >= 0f and <= 1f, $"label smoothing must be in [0, 1], got {LabelSmoothing}");
         Require(RareSampling is null or (> 0 and <= 1), $"rare-class sampling threshold must be in (0, 1], got {RareSampling}");
+        Require(Replicas >= 1 && Replicas <= BatchSize, $"replicas must be in [1, batch size {BatchSize}], got {Replicas}");
         Require(ValEvery >= 0, $"val-every must be ≥ 0, got {ValEvery}");
         Require(EvalSize is null or >= 1, $"eval size must be positive, got {EvalSize}");
         Require(ValLimit is null or >= 1, $"val limit must be positive, got {ValLimit}");

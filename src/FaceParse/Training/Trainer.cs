@@ -115,13 +115,17 @@ public sealed class Trainer
             CeWeight = o.CeWeight, DiceWeight = o.DiceWeight, QueriesPerImage = o.QueriesPerImage, LabelSmoothing = o.LabelSmoothing,
             ClassWeights = o.ClassWeights is null ? null : Tensor.Unpooled([.. o.ClassWeights], o.ClassWeights.Count),
         };
+        var replicas = o.Replicas > 1
+            ? new DataParallelStep(model.Network, [.. Enumerable.Range(0, o.Replicas).Select(_ => SegmentationModel.CreateNew(o.Model, labels, size, o.Seed).Network)])
+            : null;
         var meter = new ProgressMeter(o.Epochs);
-        _log($"Training {model.Name} ({model.ParameterCount:N0} parameters) for epochs {startEpoch + 1}..{o.Epochs}, {steps} steps of {o.BatchSize} images each.");
+        _log($"Training {model.Name} ({model.ParameterCount:N0} parameters) for epochs {startEpoch + 1}..{o.Epochs}, {steps} steps of {o.BatchSize} images each" +
+            (replicas is null ? "." : $", split over {replicas.Replicas} data-parallel replicas."));
         for (int epoch = startEpoch; epoch < o.Epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
             meter.BeginEpoch(epoch, steps);
-            bool completed = TrainEpoch(model.Network, recipe.ClipNorm, optimizer, schedule, step, loader, meter, epoch, ref globalStep, cancellationToken);
+            bool completed = TrainEpoch(model.Network, replicas, recipe.ClipNorm, optimizer, schedule, step, loader, meter, epoch, ref globalStep, cancellationToken);
             double trainSeconds = clock.Elapsed.TotalSeconds;
             double trainLoss = meter.AverageLoss, imagesPerSecond = meter.ImagesPerSecond;
             EvaluationReport? report = null;
@@ -184,7 +188,7 @@ public sealed class Trainer
     }
 
     // One epoch of optimiser steps; false when cancelled before its end (nothing of it is saved).
-    private bool TrainEpoch(ParsingNetwork network, double clipNorm, AdamW optimizer, ILrSchedule schedule, TrainingStepContext step,
+    private bool TrainEpoch(ParsingNetwork network, DataParallelStep? replicas, double clipNorm, AdamW optimizer, ILrSchedule schedule, TrainingStepContext step,
         DataLoader loader, ProgressMeter meter, int epoch, ref long globalStep, CancellationToken cancellationToken)
     {
         var parameters = network.Module.Parameters().ToList();
@@ -197,11 +201,20 @@ public sealed class Trainer
                 double value;
                 using (new TensorScope())
                 {
-                    var loss = network.TrainingLoss(batch.Images, batch.Labels, step);
-                    value = loss.ToScalar();
-                    if (LossProbe is not null) value = LossProbe(globalStep, value);
-                    NonFiniteLossException.ThrowIfNonFinite(value, epoch + 1, meter.Step + 1, globalStep);
-                    loss.Backward();
+                    if (replicas is null)
+                    {
+                        var loss = network.TrainingLoss(batch.Images, batch.Labels, step);
+                        value = loss.ToScalar();
+                        if (LossProbe is not null) value = LossProbe(globalStep, value);
+                        NonFiniteLossException.ThrowIfNonFinite(value, epoch + 1, meter.Step + 1, globalStep);
+                        loss.Backward();
+                    }
+                    else
+                    {
+                        value = replicas.LossAndGradients(batch.Images, batch.Labels, step); // gradients land on the master, unapplied
+                        if (LossProbe is not null) value = LossProbe(globalStep, value);
+                        NonFiniteLossException.ThrowIfNonFinite(value, epoch + 1, meter.Step + 1, globalStep);
+                    }
                     if (clipNorm > 0)
                     {
                         double norm = GradClip.ClipGradNorm(parameters, clipNorm);
@@ -210,6 +223,7 @@ public sealed class Trainer
                     optimizer.Lr = lr;
                     optimizer.Step();
                     optimizer.ZeroGrad();
+                    replicas?.SyncBuffers();
                 }
                 globalStep++;
                 var report = meter.Record(value, batch.Count, globalStep, lr); // always: the meter also counts the epoch's steps

@@ -158,6 +158,65 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void SelectLastWritesTheLastEpochNotTheBest()
+    {
+        var options = Options("last", epochs: 3) with { Select = ModelSelection.Last, ValEvery = 1 };
+        var lines = new List<string>();
+        var result = new Trainer(options, log: lines.Add).Run(TestContext.Current.CancellationToken);
+        Assert.Equal(Path.Combine(options.Out, RunDirectory.ModelFileName), result.ModelPath);
+        // model.safetensors holds exactly the weights of the last checkpoint (epoch 3), whichever epoch validated best.
+        var last = SafeTensors.Load(Path.Combine(options.Out, CheckpointStore.LastFileName)).Tensors;
+        var model = FaceParse.Inference.SegmentationModel.Load(result.ModelPath!);
+        foreach (var (key, t) in model.Module.StateDict()) Assert.Equal(last["model." + key].ToArray(), t.ToArray());
+        Assert.Contains("epoch 3 of 3", model.Description.Notes);
+        Assert.Single(lines, l => l.Contains("--select last", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("wrote best.safetensors and", StringComparison.Ordinal));
+        Assert.Equal(options.ConfigJson(), (options with { Select = ModelSelection.Best }).ConfigJson()); // selection is not training
+    }
+
+    [Fact]
+    public void RareSamplingAndLabelSmoothingRunAndBelongToTheConfig()
+    {
+        var options = Options("rare", epochs: 2) with { RareSampling = 0.5, LabelSmoothing = 0.1f };
+        var lines = new List<string>();
+        var result = new Trainer(options, log: lines.Add).Run(TestContext.Current.CancellationToken);
+        Assert.Equal((2, 4L), (result.EpochsCompleted, result.GlobalStep));
+        Assert.Contains(lines, l => l.StartsWith("Rare-class sampling (t = 0.5)", StringComparison.Ordinal));
+        var plain = Options("plain", epochs: 2);
+        Assert.DoesNotContain("rare_sampling", plain.ConfigJson());
+        Assert.DoesNotContain("label_smoothing", plain.ConfigJson());
+        Assert.Contains("\"rare_sampling\":0.5", options.ConfigJson());
+        Assert.Contains("\"label_smoothing\":0.1", options.ConfigJson());
+        // The smoothed loss differs from the plain one on the same first batch.
+        new Trainer(plain).Run(TestContext.Current.CancellationToken);
+        var smoothOnly = Options("smooth", epochs: 2) with { LabelSmoothing = 0.1f };
+        new Trainer(smoothOnly).Run(TestContext.Current.CancellationToken);
+        Assert.NotEqual(new TrainingLog(plain.Out).Rows[0].TrainLoss, new TrainingLog(smoothOnly.Out).Rows[0].TrainLoss);
+        Assert.Throws<ArgumentException>(() => new Trainer(plain with { LabelSmoothing = 1.5f }));
+        Assert.Throws<ArgumentException>(() => new Trainer(plain with { RareSampling = 0 }));
+    }
+
+    [Fact]
+    public void DataParallelRunLearnsAndResumesBitwise()
+    {
+        var straight = Options("dp-straight", epochs: 6) with { Replicas = 2 };
+        var result = new Trainer(straight).Run(TestContext.Current.CancellationToken);
+        var rows = new TrainingLog(straight.Out).Rows;
+        Assert.True(rows[^1].TrainLoss < rows[0].TrainLoss, $"loss {rows[0].TrainLoss} → {rows[^1].TrainLoss}");
+        Assert.Contains("\"replicas\":2", straight.ConfigJson());
+
+        var split = Options("dp-split", epochs: 6) with { Replicas = 2 };
+        using (var stop = new CancellationTokenSource())
+            Assert.True(new Trainer(split, new Collect([], p => { if (p.GlobalStep == 3) stop.Cancel(); })).Run(stop.Token).Cancelled);
+        new Trainer(split with { Resume = true }).Run(TestContext.Current.CancellationToken);
+        var a = SafeTensors.Load(Path.Combine(straight.Out, CheckpointStore.LastFileName)).Tensors;
+        var b = SafeTensors.Load(Path.Combine(split.Out, CheckpointStore.LastFileName)).Tensors;
+        foreach (var (key, t) in a) Assert.True(t.ToArray().AsSpan().SequenceEqual(b[key].ToArray()), $"{key} differs");
+        Assert.Throws<CheckpointMismatchException>(() => new Trainer(split with { Resume = true, Replicas = 1, Epochs = 7 }).Run(TestContext.Current.CancellationToken));
+        Assert.Throws<ArgumentException>(() => new Trainer(straight with { Replicas = 5 })); // more replicas than images per batch
+    }
+
+    [Fact]
     public void InitStartsFromTheGivenModelsWeights()
     {
         var source = new Trainer(Options("source", epochs: 2)).Run(TestContext.Current.CancellationToken);
