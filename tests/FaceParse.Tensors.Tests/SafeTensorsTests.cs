@@ -72,6 +72,7 @@ public sealed class SafeTensorsTests
             Assert.Equal(["model.safetensors"], dir.GetFiles().Select(f => f.Name)); // temp file renamed away
             var (loaded, metadata) = SafeTensors.Load(path);
             Assert.Equal("pt", metadata["format"]);
+            Assert.Equal(metadata, SafeTensors.ReadMetadata(path)); // header only
             Assert.Equal(tensors.Keys.Order(), loaded.Keys.Order());
             foreach (var (name, t) in tensors)
             {

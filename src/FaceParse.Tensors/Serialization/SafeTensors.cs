@@ -122,6 +122,25 @@ public static partial class SafeTensors
             copy.Position = 0;
             return Load(copy);
         }
+        var entries = ReadHeader(stream, out var metadata);
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var e in entries) tensors[e.Name] = ReadTensor(stream, e);
+        return new SafeTensorsFile(tensors, metadata);
+    }
+
+    /// <summary>The <c>__metadata__</c> of a safetensors file, reading only its header (the tensors are checked for a valid layout
+    /// but not read).</summary>
+    /// <exception cref="InvalidDataException">The header does not follow the format.</exception>
+    public static IReadOnlyDictionary<string, string> ReadMetadata(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 12);
+        ReadHeader(stream, out var metadata);
+        return metadata;
+    }
+
+    // Reads and validates the header at the stream's position (seekable), leaving the stream at the data section.
+    private static List<Entry> ReadHeader(Stream stream, out Dictionary<string, string> metadata)
+    {
         long available = stream.Length - stream.Position;
         Span<byte> lengthBytes = stackalloc byte[8];
         if (available < 8) throw new InvalidDataException($"safetensors: {available} bytes is too short for the 8-byte header length.");
@@ -133,10 +152,7 @@ public static partial class SafeTensors
             throw new InvalidDataException($"safetensors: header length {headerLength} runs past the end of the file ({available - 8} bytes follow it).");
         var header = new byte[headerLength];
         stream.ReadExactly(header);
-        var entries = ParseHeader(header, available - 8 - (long)headerLength, out var metadata);
-        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var e in entries) tensors[e.Name] = ReadTensor(stream, e);
-        return new SafeTensorsFile(tensors, metadata);
+        return ParseHeader(header, available - 8 - (long)headerLength, out metadata);
     }
 
     private static Tensor ReadTensor(Stream stream, Entry e)

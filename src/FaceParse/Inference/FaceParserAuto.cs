@@ -25,7 +25,8 @@ public sealed partial class FaceParser
     public const float MinParsedFace = 20;
 
     // Auto mode: detect → align (similarity, bilinear) → network → logits queried at every covered photo pixel's aligned
-    // coordinates (ForwardAt; FP-LIIF answers from its continuous decoder) → per pixel the face whose softmax maximum is
+    // coordinates (ForwardAt; FP-LIIF answers from its continuous decoder; with another Engine, its logits at the input size
+    // sampled bilinearly) → per pixel the face whose softmax maximum is
     // highest wins; pixels outside every face's frame are background. No face: a warning and the Whole behaviour.
     private ParseResult ParseAuto(Image photo)
     {
@@ -70,7 +71,9 @@ public sealed partial class FaceParser
                         c[2 * i] = Math.Clamp(gx, -1f, 1f);
                         c[2 * i + 1] = Math.Clamp(gy, -1f, 1f);
                     }
-                var logits = Model.ForwardAt(input, coords).Contiguous().ToArray(); // [1, K, Hr, Wr]
+                var logits = (Options.Engine is { } engine // another engine runs the aligned frame; its logits are warped back bilinearly
+                    ? engine.Forward(Model, input, size, size).GridSample(coords, GridSampleMode.Bilinear, GridPadding.Border, alignCorners: false)
+                    : Model.ForwardAt(input, coords)).Contiguous().ToArray(); // [1, K, Hr, Wr]
                 int n = r.Width * r.Height;
                 for (int i = 0; i < n; i++)
                 {

@@ -38,12 +38,14 @@ public static class ModelRegistry
         return folders.Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>Every name a reference may use: the aliases whose target exists and the stems found in the models folders, sorted.</summary>
+    /// <summary>Every name a reference may use: the aliases whose target exists and the stems of the segmentation models found in
+    /// the models folders, sorted. A file counts when its header carries a model description (<see cref="ModelFile.MetadataKey"/>),
+    /// so other weights kept beside the models (the MTCNN detector, checkpoints) are not offered as segmentation models.</summary>
     public static IReadOnlyList<string> AvailableNames()
     {
         var stems = new SortedSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (string folder in SearchFolders().Where(Directory.Exists))
-            foreach (string file in Directory.EnumerateFiles(folder, "*" + Extension))
+            foreach (string file in Directory.EnumerateFiles(folder, "*" + Extension).Where(IsSegmentationModel))
                 stems.Add(Path.GetFileNameWithoutExtension(file));
         foreach (var (alias, target) in Aliases)
             if (stems.Contains(target)) stems.Add(alias);
@@ -73,6 +75,12 @@ public static class ModelRegistry
 
     /// <summary>Resolves and loads a model (see <see cref="ResolvePath"/>).</summary>
     public static SegmentationModel Load(string reference) => SegmentationModel.Load(ResolvePath(reference));
+
+    private static bool IsSegmentationModel(string file)
+    {
+        try { return FaceParse.Tensors.Serialization.SafeTensors.ReadMetadata(file).ContainsKey(ModelFile.MetadataKey); }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { return false; }
+    }
 
     private static bool LooksLikeName(string name) =>
         name.IndexOfAny(['/', '\\']) < 0 && !name.EndsWith(Extension, StringComparison.OrdinalIgnoreCase);

@@ -37,6 +37,41 @@ public sealed class AutoParseTests
     }
 
     [Fact]
+    public void Another_engine_runs_the_aligned_frame_and_its_logits_are_warped_back()
+    {
+        string root = SharedData.PathOf("celebamask-hq-mini1000");
+        string id = File.ReadAllLines(Path.Combine(root, "split_val100.txt")).First(l => l.Trim().Length > 0).Trim();
+        var crop = ImageCodec.Decode(File.ReadAllBytes(Path.Combine(root, "images", id + ".jpg"))).Image;
+        var mask = ImageCodec.Decode(File.ReadAllBytes(Path.Combine(root, "masks", id + ".png"))).ToLabelMap();
+        var (photo, _, _, _) = WildSet.Make(crop, mask, seed: 5);
+        var engine = new CountingEngine();
+        var managed = FaceParser.Load("default").Parse(photo);
+        var viaEngine = FaceParser.Load("default", new FaceParserOptions { Engine = engine }).Parse(photo);
+        Assert.Equal(1, engine.Calls); // one aligned face, one network run by the engine
+        Assert.Equal((256, 256), engine.LastOutput);
+        Assert.Single(viaEngine.Faces);
+        // Decoding at the input size and warping back bilinearly agrees with the continuous decoder on nearly every pixel.
+        int same = managed.LabelMap.Zip(viaEngine.LabelMap).Count(p => p.First == p.Second);
+        double agreement = same / (double)managed.LabelMap.Length;
+        Assert.True(agreement > 0.97, $"labels agree on {agreement:P2} of the pixels");
+        Assert.NotEqual(managed.LabelMap, viaEngine.LabelMap); // the engine's logits were used, not the managed ones
+    }
+
+    private sealed class CountingEngine : IInferenceEngine
+    {
+        public int Calls { get; private set; }
+        public (int, int) LastOutput { get; private set; }
+        public string Name => "counting (managed underneath)";
+
+        public FaceParse.Tensors.Tensor Forward(SegmentationModel model, FaceParse.Tensors.Tensor rgb, int outH, int outW)
+        {
+            Calls++;
+            LastOutput = (outH, outW);
+            return model.Forward(rgb, outH, outW);
+        }
+    }
+
+    [Fact]
     public void No_face_warns_and_parses_the_whole_photo()
     {
         var photo = new Image(200, 150, 3);

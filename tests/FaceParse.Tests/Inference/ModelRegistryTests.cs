@@ -32,6 +32,12 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Equal(models, ModelRegistry.SearchFolders()[0]);
         Assert.Equal(mine, ModelRegistry.ResolvePath("my-model"));
         Assert.Contains("my-model", ModelRegistry.AvailableNames());
+        // Weights without a model description (a detector, a checkpoint) and broken files are not offered as models.
+        FaceParse.Tensors.Serialization.SafeTensors.Save(Path.Combine(models, "detector.safetensors"),
+            new Dictionary<string, FaceParse.Tensors.Tensor> { ["w"] = FaceParse.Tensors.Tensor.Zeros(2) });
+        File.WriteAllBytes(Path.Combine(models, "broken.safetensors"), [1, 2, 3]);
+        Assert.DoesNotContain("detector", ModelRegistry.AvailableNames());
+        Assert.DoesNotContain("broken", ModelRegistry.AvailableNames());
 
         string shipped = TinyModels.Save(models, ModelRegistry.DefaultModelName, seed: 3);
         Assert.Equal(shipped, ModelRegistry.ResolvePath("default"));
