@@ -4,8 +4,8 @@ using System.Text.Json.Serialization;
 
 namespace FaceParse.Cli;
 
-/// <summary>One line of <c>OUT/_manifest/shard-K-of-N.jsonl</c>. A file record has <see cref="Status"/> (ok, skipped,
-/// failed); an event record has <see cref="Event"/> (start, end). Timestamps are UTC ISO-8601; <see cref="MTime"/> is the
+/// <summary>One line of <c>OUT/_manifest/shard-K-of-N.jsonl</c>. A file record has <see cref="Status"/> (started — written
+/// before the parse, so an input in flight when a worker died is known —, then ok, skipped or failed); an event record has <see cref="Event"/> (start, end). Timestamps are UTC ISO-8601; <see cref="MTime"/> is the
 /// input's last-write time in the same form (100 ns ticks), compared exactly.</summary>
 internal sealed record ManifestRecord
 {

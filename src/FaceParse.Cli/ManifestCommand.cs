@@ -6,7 +6,7 @@ namespace FaceParse.Cli;
 
 /// <summary>`faceparse manifest summarize OUT [--json] [--list N]`: merges the shard files of <c>OUT/_manifest</c> — counts,
 /// failures by error, throughput, inputs of the latest run's list that no shard has claimed (a wrong N shows up here), inputs
-/// processed more than once (same input bytes, model and settings: an exactly-once violation), shards that started but did not finish. Exit 0 when every listed input is done and none failed,
+/// processed more than once (same input bytes, model and settings: an exactly-once violation), shards that started but did not finish, inputs whose parse started without an outcome. Exit 0 when every listed input is done and none failed,
 /// 1 otherwise.</summary>
 internal static class ManifestCommand
 {
@@ -38,6 +38,7 @@ internal static class ManifestCommand
         Console.WriteLine($"unclaimed     {s.Unclaimed.Count}");
         Console.WriteLine($"processed     {s.Processed} time(s) ({s.Skips} skip record(s) from resumed runs)");
         Console.WriteLine($"twice         {s.ProcessedTwice.Count}");
+        Console.WriteLine($"interrupted   {s.Interrupted.Count} (in flight, or in flight when their worker died)");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"throughput    {s.ImagesPerSecond:F2} images/s over {s.WallSeconds:F1} s wall; {s.MeanMs:F0} ms per image per worker"));
         foreach (var (n, started, finished) in s.Shards)
@@ -46,6 +47,7 @@ internal static class ManifestCommand
         foreach (var (kind, count, example) in s.FailuresByError) Console.WriteLine($"failed: {count} x {kind}, e.g. {example}");
         foreach (string path in s.Unclaimed.Take(show)) Console.WriteLine($"unclaimed: {path}");
         foreach (string path in s.ProcessedTwice.Take(show)) Console.WriteLine($"twice: {path}");
+        foreach (string path in s.Interrupted.Take(show)) Console.WriteLine($"interrupted: {path}");
     }
 
     private static string Ranges(IReadOnlyList<int> values) => values.Count == 0 ? "none" : string.Join(',', values.Order());

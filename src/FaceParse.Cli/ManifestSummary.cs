@@ -15,13 +15,15 @@ internal sealed class ManifestSummary
     public int Skips { get; init; }
     public required IReadOnlyList<string> Unclaimed { get; init; }
     public required IReadOnlyList<string> ProcessedTwice { get; init; }
+    /// <summary>Inputs whose latest record is "started": in flight now, or in flight when their worker died.</summary>
+    public required IReadOnlyList<string> Interrupted { get; init; }
     public required IReadOnlyList<(string Kind, int Count, string Example)> FailuresByError { get; init; }
     public required IReadOnlyList<(int N, IReadOnlyList<int> Started, IReadOnlyList<int> Finished)> Shards { get; init; }
     public double WallSeconds { get; init; }
     public double ImagesPerSecond { get; init; }
     public double MeanMs { get; init; }
 
-    public bool Complete => Unclaimed.Count == 0 && Failed == 0 && ListName is not null;
+    public bool Complete => Unclaimed.Count == 0 && Failed == 0 && Interrupted.Count == 0 && ListName is not null;
 
     public static ManifestSummary Of(string root)
     {
@@ -34,6 +36,9 @@ internal sealed class ManifestSummary
         // the final word on each input: its latest ok/failed record
         var final = new Dictionary<string, ManifestRecord>(StringComparer.Ordinal);
         foreach (var r in files.Where(r => r.Status is "ok" or "failed").OrderBy(r => r.Time, StringComparer.Ordinal)) final[r.Path!] = r;
+        var latestRecord = new Dictionary<string, ManifestRecord>(StringComparer.Ordinal);
+        foreach (var r in files.Where(r => r.Status != "skipped").OrderBy(r => r.Time, StringComparer.Ordinal)) latestRecord[r.Path!] = r;
+        var interrupted = latestRecord.Values.Where(r => r.Status == "started").Select(r => r.Path!).Order(StringComparer.Ordinal).ToList();
         var claimed = new HashSet<string>(files.Select(r => r.Path!), StringComparer.Ordinal);
         var processed = files.Where(r => r.Status == "ok").ToList();
         var twice = processed.GroupBy(r => (r.Path, r.ModelSha256, r.Settings, r.Size, r.MTime, r.Sha256)).Where(g => g.Count() > 1).Select(g => g.Key.Path!).Distinct().Order(StringComparer.Ordinal).ToList();
@@ -58,6 +63,7 @@ internal sealed class ManifestSummary
             Skips = files.Count(r => r.Status == "skipped"),
             Unclaimed = [.. listed.Where(p => !claimed.Contains(p))],
             ProcessedTwice = twice,
+            Interrupted = interrupted,
             FailuresByError = byError,
             Shards = shards,
             WallSeconds = wall,
@@ -84,6 +90,7 @@ internal sealed class ManifestSummary
         ["processed"] = Processed,
         ["skip_records"] = Skips,
         ["processed_twice"] = ProcessedTwice.Count,
+        ["interrupted"] = Interrupted.Count,
         ["images_per_s"] = Math.Round(ImagesPerSecond, 3),
         ["wall_s"] = Math.Round(WallSeconds, 3),
         ["mean_ms"] = Math.Round(MeanMs, 1),
@@ -91,6 +98,7 @@ internal sealed class ManifestSummary
         ["shards"] = Shards.Select(s => new Dictionary<string, object> { ["n"] = s.N, ["started"] = s.Started, ["finished"] = s.Finished }).ToList(),
         ["unclaimed_inputs"] = Unclaimed.Take(show).ToList(),
         ["twice_inputs"] = ProcessedTwice.Take(show).ToList(),
+        ["interrupted_inputs"] = Interrupted.Take(show).ToList(),
         ["complete"] = Complete,
     };
 }

@@ -15,6 +15,11 @@ internal sealed partial class ShardedSegment
 {
     public const int ExitTempFail = 75;
 
+    /// <summary>An input whose parse was started this many times without an outcome (the worker was killed, ran out of
+    /// memory or crashed each time) is recorded as failed (<c>WorkerCrash</c>) instead of being tried again, so one poison
+    /// photo cannot crash-loop a pod or array task; <c>--retry-failed</c> tries it anyway.</summary>
+    public const int MaxUnfinishedStarts = 2;
+
     private readonly ShardSpec _shard;
     private readonly string _root;
     private readonly IReadOnlyList<BatchInput> _all;

@@ -14,7 +14,7 @@ internal sealed partial class ShardedSegment
         if (Refused is { } refused) return refused;
         if (stop.Requested) return ExitTempFail;
         string modelSha = Sha256Of(ModelRegistry.ResolvePath(modelReference));
-        var previous = Previous(modelSha);
+        var (previous, unfinished) = Previous(modelSha);
         var mine = _all.Where(i => Sharding.ShardOf(i.Relative, _shard.Count) == _shard.Index).ToList();
         var stems = BatchInputs.Stems(_all);
         string host = Environment.MachineName;
@@ -65,6 +65,17 @@ internal sealed partial class ShardedSegment
                         return $"skipped ({done.Status}) {input.Relative}";
                     }
                 }
+                int starts = unfinished.GetValueOrDefault(input.Relative);
+                if (starts >= MaxUnfinishedStarts && !_retryFailed)
+                {
+                    string why = $"{input.FullPath}: the worker stopped without an outcome on the {starts} earlier attempt(s) to parse this input " +
+                        "(killed, out of memory or crashed); not tried again (--retry-failed tries it)";
+                    writer.Append(record with { Status = "failed", Error = why, ErrorKind = "WorkerCrash" });
+                    failed++;
+                    Console.Error.WriteLine($"faceparse: error: {why}");
+                    return $"failed {input.Relative} (worker crash)";
+                }
+                writer.Append(record with { Status = "started" }); // unanswered by ok/failed, it marks the input that was in flight
                 string folder = Directory.CreateDirectory(Path.Combine(_root, input.RelativeFolder)).FullName;
                 RemoveLeftovers(folder, stems[input.Relative]);
                 int faces = segmentOne(input.FullPath, folder, stems[input.Relative]);
@@ -138,15 +149,28 @@ internal sealed partial class ShardedSegment
     }
 
     // The latest decisive record (ok or failed) per input of this shard, from every shard file (any N), for this model and
-    // these settings. Only this shard's inputs are kept, so memory grows with the shard, not with the whole batch.
-    private Dictionary<string, ManifestRecord> Previous(string modelSha)
+    // these settings, and per input the number of "started" records after its latest decisive one (attempts that never
+    // ended). Only this shard's inputs are kept, so memory grows with the shard, not with the whole batch.
+    private (Dictionary<string, ManifestRecord> Latest, Dictionary<string, int> Unfinished) Previous(string modelSha)
     {
         var latest = new Dictionary<string, ManifestRecord>(StringComparer.Ordinal);
+        var started = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var (_, r) in Manifest.ReadAll(_root))
-            if (r.IsFile && r.Status is "ok" or "failed" && r.ModelSha256 == modelSha && r.Settings == _settings
-                && Sharding.ShardOf(r.Path!, _shard.Count) == _shard.Index
-                && (!latest.TryGetValue(r.Path!, out var seen) || string.CompareOrdinal(r.Time, seen.Time) >= 0)) latest[r.Path!] = r;
-        return latest;
+        {
+            if (!r.IsFile || r.ModelSha256 != modelSha || r.Settings != _settings || Sharding.ShardOf(r.Path!, _shard.Count) != _shard.Index) continue;
+            if (r.Status == "started")
+                (started.TryGetValue(r.Path!, out var times) ? times : started[r.Path!] = []).Add(r.Time ?? "");
+            else if (r.Status is "ok" or "failed" && (!latest.TryGetValue(r.Path!, out var seen) || string.CompareOrdinal(r.Time, seen.Time) >= 0))
+                latest[r.Path!] = r;
+        }
+        var unfinished = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (path, times) in started)
+        {
+            string after = latest.TryGetValue(path, out var last) ? last.Time ?? "" : "";
+            int count = times.Count(t => string.CompareOrdinal(t, after) > 0);
+            if (count > 0) unfinished[path] = count;
+        }
+        return (latest, unfinished);
     }
 
     private static bool SameInput(ManifestRecord done, ManifestRecord now) =>

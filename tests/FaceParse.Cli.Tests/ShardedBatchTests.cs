@@ -138,6 +138,45 @@ public sealed class ShardedBatchTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void AnInputThatKilledItsWorkerTwiceIsRecordedAsFailedNotRetriedForever()
+    {
+        string model = TinyModels.Save(_dir);
+        var (list, paths) = MakeInputs(3);
+        string outDir = Path.Combine(_dir, "out-crash");
+        string[] args = ["segment", "--inputs", list, "--root", Path.Combine(_dir, "photos"), "-o", outDir, "--model", model, "--shard", "0/1"];
+        var (exit, _, err) = CliHarness.Run(args);
+        Assert.True(exit == 1, err); // the corrupt file fails
+        string manifest = Path.Combine(outDir, "_manifest", "shard-0-of-1.jsonl");
+        var lines = File.ReadAllLines(manifest);
+        Assert.Equal(4, lines.Count(l => l.Contains("\"status\":\"started\"", StringComparison.Ordinal))); // one per parse attempt (3 photos + the corrupt file)
+        // Simulate a poison photo: p001's attempts started twice and never ended (the worker died each time).
+        string okLine = lines.Single(l => l.Contains("\"path\":\"g1/p001.png\"", StringComparison.Ordinal) && l.Contains("\"status\":\"ok\"", StringComparison.Ordinal));
+        string Started(int minutes) => System.Text.RegularExpressions.Regex.Replace(okLine.Replace("\"status\":\"ok\"", "\"status\":\"started\""),
+            "\"time\":\"[^\"]+\"", $"\"time\":\"{DateTime.UtcNow.AddMinutes(minutes):O}\"");
+        File.WriteAllLines(manifest, [.. lines.Where(l => l != okLine), Started(-2), Started(-1)]); // as if no attempt had ended
+        var (_, text, _) = CliHarness.Run("manifest", "summarize", outDir, "--json");
+        using (var s = JsonDocument.Parse(text)) Assert.Equal(1, s.RootElement.GetProperty("interrupted").GetInt32());
+
+        (exit, _, err) = CliHarness.Run(args);
+        Assert.Equal(1, exit);
+        Assert.Contains("not tried again", err);
+        var crash = ReadRecords(outDir).Last(r => r.Path == "g1/p001.png");
+        Assert.Equal(("failed", "WorkerCrash"), (crash.Status, crash.ErrorKind));
+        Assert.Equal(3, File.ReadAllLines(manifest).Count(l => l.Contains("\"status\":\"started\"", StringComparison.Ordinal) && !l.Contains("p001", StringComparison.Ordinal)));
+        (_, text, _) = CliHarness.Run("manifest", "summarize", outDir, "--json");
+        using (var s = JsonDocument.Parse(text))
+        {
+            Assert.Equal(0, s.RootElement.GetProperty("interrupted").GetInt32());
+            Assert.Equal(1, s.RootElement.GetProperty("failures_by_error").GetProperty("WorkerCrash").GetInt32());
+        }
+        // --retry-failed parses it again, and it succeeds this time.
+        (exit, _, err) = CliHarness.Run([.. args, "--retry-failed"]);
+        Assert.True(exit == 1, err); // still the corrupt file
+        Assert.Equal("ok", ReadRecords(outDir).Last(r => r.Path == "g1/p001.png").Status);
+        Assert.Contains("g1/p001.png", paths);
+    }
+
+    [Fact]
     public void AnOutputStoreThatCannotBeWrittenIsATransientFailure()
     {
         string model = TinyModels.Save(_dir);
