@@ -15,6 +15,10 @@ internal static class BenchModelCommand
         var outSize = new Option<int?>("--out-size") { Description = "Output side the logits are decoded at (default: --size)." };
         var repeats = new Option<int>("--repeats") { Description = "Timed inference runs; the median is reported.", DefaultValueFactory = _ => 10 };
         var trainSteps = new Option<int>("--train-steps") { Description = "Timed training steps (batch 4, 4096 queries per image); 0 skips.", DefaultValueFactory = _ => 3 };
+        var trainReplicas = new Option<int>("--train-replicas")
+        {
+            Description = "Data-parallel replicas for the training steps (as train --replicas; each gets threads/K kernel threads).", DefaultValueFactory = _ => 1,
+        };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
         var compare = new Option<string?>("--compare")
         {
@@ -23,7 +27,7 @@ internal static class BenchModelCommand
         compare.AcceptOnlyFromAmong("onnxruntime");
         var command = new Command("model", "Inference latency (median), images/s, peak working set and training images/s of a model.")
         {
-            model, size, outSize, repeats, trainSteps, json, compare,
+            model, size, outSize, repeats, trainSteps, trainReplicas, json, compare,
         };
         command.SetAction(result =>
         {
@@ -38,7 +42,7 @@ internal static class BenchModelCommand
             int side = result.GetValue(size) ?? segmentation.InputSize;
             if (result.GetValue(compare) is not null)
                 return BenchModelCompare.Print(segmentation, side, result.GetValue(outSize) ?? side, result.GetValue(repeats), result.GetValue(json));
-            var options = new ModelBenchmarkOptions(side, result.GetValue(outSize) ?? side, result.GetValue(repeats)) { TrainSteps = result.GetValue(trainSteps) };
+            var options = new ModelBenchmarkOptions(side, result.GetValue(outSize) ?? side, result.GetValue(repeats)) { TrainSteps = result.GetValue(trainSteps), TrainReplicas = result.GetValue(trainReplicas) };
             var outcome = ModelBenchmark.Run(segmentation, options);
             if (result.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(ToJson(outcome)));
             else
@@ -58,5 +62,6 @@ internal static class BenchModelCommand
         ["images_per_s"] = Math.Round(r.ImagesPerSecond, 2),
         ["peak_working_set_mb"] = Math.Round(r.PeakWorkingSetMb, 1),
         ["train_images_per_s"] = r.TrainImagesPerSecond is { } t ? Math.Round(t, 2) : null,
+        ["train_replicas"] = r.TrainReplicas,
     };
 }

@@ -22,7 +22,8 @@ public sealed class ModelCommandsTests : IDisposable
         Assert.True(exit == 0, stderr);
         var root = JsonDocument.Parse(stdout).RootElement;
         string[] keys = ["model", "size", "out_size", "threads", "median_ms", "images_per_s", "peak_working_set_mb", "train_images_per_s"];
-        Assert.Equal(keys, root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal([.. keys, "train_replicas"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(1, root.GetProperty("train_replicas").GetInt32());
         Assert.Equal("tiny-5", root.GetProperty("model").GetString());
         Assert.Equal(32, root.GetProperty("size").GetInt32());
         Assert.Equal(48, root.GetProperty("out_size").GetInt32());
@@ -33,6 +34,15 @@ public sealed class ModelCommandsTests : IDisposable
             Assert.True(double.IsFinite(value) && value > 0, $"{key} = {value}");
         }
         Assert.Equal(1000 / root.GetProperty("median_ms").GetDouble(), root.GetProperty("images_per_s").GetDouble(), 0.05 * root.GetProperty("images_per_s").GetDouble());
+
+        (exit, stdout, stderr) = CliHarness.Run("bench", "model", "--model", _model, "--size", "32", "--repeats", "1", "--train-replicas", "2", "--json");
+        Assert.True(exit == 0, stderr);
+        root = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal(2, root.GetProperty("train_replicas").GetInt32());
+        Assert.True(root.GetProperty("train_images_per_s").GetDouble() > 0);
+        (exit, _, stderr) = CliHarness.Run("bench", "model", "--model", _model, "--size", "32", "--train-replicas", "5");
+        Assert.Equal(1, exit);
+        Assert.Contains("replicas", stderr);
     }
 
     [Fact]

@@ -20,6 +20,10 @@ public sealed record ModelBenchmarkOptions(int Size, int OutSize, int Repeats = 
 
     public int TrainBatch { get; init; } = 4;
 
+    /// <summary>Data-parallel replicas of the training steps (<see cref="Training.DataParallelStep"/>; 1 = one network on every
+    /// kernel thread).</summary>
+    public int TrainReplicas { get; init; } = 1;
+
     /// <summary>Query pixels per image in a training step, for architectures that train on a random subset of pixels (FP-LIIF).</summary>
     public int TrainQueries { get; init; } = 4096;
 
@@ -28,6 +32,8 @@ public sealed record ModelBenchmarkOptions(int Size, int OutSize, int Repeats = 
         if (Size is < 8 or > 4096 || OutSize is < 1 or > 8192) throw new ArgumentOutOfRangeException(nameof(Size), $"Sizes must be 8..4096 (input) and 1..8192 (output), got {Size} and {OutSize}.");
         if (Repeats < 1 || Warmup < 0 || TrainSteps < 0 || TrainBatch < 1 || TrainQueries < 1)
             throw new ArgumentOutOfRangeException(nameof(Repeats), "Repeats, batch and queries must be ≥ 1; warm-up and training steps ≥ 0.");
+        if (TrainReplicas < 1 || TrainReplicas > TrainBatch)
+            throw new ArgumentOutOfRangeException(nameof(TrainReplicas), $"Training replicas must be 1..batch ({TrainBatch}), got {TrainReplicas}.");
     }
 }
 
@@ -39,7 +45,11 @@ public sealed record ModelBenchmarkOptions(int Size, int OutSize, int Repeats = 
 /// <param name="TrainImagesPerSecond">Images per second of training steps (the architecture's training loss + backward + AdamW)
 /// on random data; null when no training steps were asked for.</param>
 public sealed record ModelBenchmarkResult(string Model, int Size, int OutSize, int Threads, double MedianMs, double ImagesPerSecond,
-    double PeakWorkingSetMb, double? TrainImagesPerSecond);
+    double PeakWorkingSetMb, double? TrainImagesPerSecond)
+{
+    /// <summary>Data-parallel replicas the training figure used.</summary>
+    public int TrainReplicas { get; init; } = 1;
+}
 
 /// <summary>Measures inference latency, memory and training throughput of a <see cref="SegmentationModel"/>.</summary>
 /// <remarks>The training steps update a copy of the weights, so the model passed in is left unchanged.</remarks>
@@ -55,7 +65,7 @@ public static class ModelBenchmark
         using var process = Process.GetCurrentProcess();
         process.Refresh();
         return new ModelBenchmarkResult(model.Name, options.Size, options.OutSize, Parallelism.Threads, median, 1000.0 / median,
-            process.PeakWorkingSet64 / (1024.0 * 1024.0), training);
+            process.PeakWorkingSet64 / (1024.0 * 1024.0), training) { TrainReplicas = options.TrainReplicas };
     }
 
     private static double InferenceMedianMs(SegmentationModel model, ModelBenchmarkOptions options)
@@ -77,6 +87,9 @@ public static class ModelBenchmark
     private static double TrainImagesPerSecond(SegmentationModel model, ModelBenchmarkOptions options)
     {
         var network = model.Clone().Network;
+        var replicas = options.TrainReplicas > 1
+            ? new Training.DataParallelStep(network, [.. Enumerable.Range(0, options.TrainReplicas).Select(_ => model.Clone().Network)])
+            : null;
         var optimizer = new AdamW([new ParamGroup(network.Module.NamedParameters())], lr: 1e-4);
         var context = new TrainingStepContext(seed: 7) { QueriesPerImage = options.TrainQueries };
         var random = new Random(7);
@@ -89,9 +102,11 @@ public static class ModelBenchmark
         for (int step = -1; step < options.TrainSteps; step++)
         {
             if (step == 0) start = Stopwatch.GetTimestamp();
-            network.TrainingLoss(images, labels, context).Backward();
+            if (replicas is null) network.TrainingLoss(images, labels, context).Backward();
+            else replicas.LossAndGradients(images, labels, context);
             optimizer.Step();
             optimizer.ZeroGrad();
+            replicas?.SyncBuffers();
         }
         return n * options.TrainSteps / Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
