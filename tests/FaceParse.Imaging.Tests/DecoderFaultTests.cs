@@ -109,6 +109,29 @@ public class DecoderFaultTests
         Assert.True(allocated < 4 << 20, $"allocated {allocated:N0} bytes before a header error");
     }
 
+    /// <summary>A tiny progressive colour JPEG claiming a large frame (most of its scan data missing, read as zeros like libjpeg):
+    /// decoding needs the 2-byte coefficient planes a progressive decode must keep (as libjpeg-turbo does) plus the output,
+    /// about 3 bytes per output byte — not a multiple of the frame per pass.</summary>
+    [Fact]
+    public void ProgressiveJpegOfALargeFrameAllocatesAboutThreeTimesItsOutput()
+    {
+        const int W = 2000, H = 1500;
+        byte[] dqt = [0xFF, 0xDB, 0, 67, 0, .. Enumerable.Repeat((byte)1, 64)];
+        byte[] sof = [0xFF, 0xC2, 0, 17, 8, H >> 8, H & 255, W >> 8, W & 255, 3, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0];
+        byte[] dht = [0xFF, 0xC4, 0, 20, 0x00, 1, .. new byte[15], 0]; // DC table 0: one 1-bit code for category 0
+        byte[] dcScan = [0xFF, 0xDA, 0, 12, 3, 1, 0x00, 2, 0x00, 3, 0x00, 0, 0, 0x00];
+        byte[] file = [0xFF, 0xD8, .. dqt, .. sof, .. dht, .. dcScan, .. new byte[300], 0xFF, 0xD9];
+        Assert.True(file.Length < 450);
+        ImageCodec.Decode(file, fileName: "tiny-progressive.jpg"); // warm up
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var image = ImageCodec.Decode(file, fileName: "tiny-progressive.jpg").Image;
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long output = (long)W * H * 3;
+        Assert.Equal((W, H, 3), (image.Width, image.Height, image.Channels));
+        Assert.True(allocated < 3.2 * output + (4 << 20), $"allocated {allocated:N0} bytes for {output:N0} bytes of output");
+        Assert.True(allocated > 2.5 * output, $"allocated only {allocated:N0} bytes for {output:N0} bytes of output: the coefficient planes were allocated elsewhere");
+    }
+
     private static byte FlagsWith(byte cmf, int flg)
     {
         flg &= 0xE0;
