@@ -21,7 +21,8 @@ public static class OnnxOps
     };
 
     /// <summary>Opsets whose definitions of every <see cref="Supported"/> operator we emit correctly (13: Gather/MatMul/Gemm
-    /// as used here; 18 moved ReduceMean's axes to an input, handled below).</summary>
+    /// as used here; 18 moved ReduceMean's and ReduceL2's axes to an input, handled below). Operators defined later
+    /// (<see cref="FirstOpset"/>) are refused per graph by <see cref="RequireOpset"/>.</summary>
     public static void CheckOpset(int opset)
     {
         if (opset is < MinOpset or > MaxOpset)
