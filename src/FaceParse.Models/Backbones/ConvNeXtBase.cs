@@ -50,6 +50,12 @@ public sealed class ConvNeXtBase : Module, IBackbone
 
     public IReadOnlyList<int> TapChannels => Dims;
 
+    /// <summary>Stem, stages and downsamples (for the ONNX exporter).</summary>
+    internal Conv2d Stem => _stem;
+    internal LayerNorm2d StemNorm => _stemNorm;
+    internal IReadOnlyList<Sequential> Stages => _stages;
+    internal IReadOnlyList<(LayerNorm2d Norm, Conv2d Conv)> Downsamples => _downsamples;
+
     public Tensor[] Taps(Tensor x)
     {
         x = _stemNorm.Forward(_stem.Forward(x));

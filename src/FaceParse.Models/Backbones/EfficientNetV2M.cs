@@ -23,7 +23,7 @@ public sealed class EfficientNetV2M : Module, IBackbone
         (false, 6, 3, 1, 304, 512, 5),
     ];
 
-    private static readonly int[] TapIndices = [2, 3, 5, 8];
+    internal static readonly int[] TapIndices = [2, 3, 5, 8];
     private const float Eps = 1e-3f, StochasticDepthProb = 0.2f;
     private readonly List<IModule> _features = [];
 
@@ -47,6 +47,9 @@ public sealed class EfficientNetV2M : Module, IBackbone
     }
 
     public IReadOnlyList<int> TapChannels { get; } = [48, 80, 176, 1280];
+
+    /// <summary>features 0–8 (for the ONNX exporter).</summary>
+    internal IReadOnlyList<IModule> Features => _features;
 
     public Tensor[] Taps(Tensor x) => FeatureTaps.Collect(_features, TapIndices, x);
 
@@ -80,6 +83,10 @@ public sealed class EfficientNetV2M : Module, IBackbone
             RegisterModule("block", new Sequential(_convs));
         }
 
+        /// <summary>The convolutions and whether the input is added back (for the ONNX exporter; stochastic depth is the identity in eval).</summary>
+        internal IReadOnlyList<ConvBnAct> Convs => _convs;
+        internal bool Residual => _residual;
+
         public Tensor Forward(Tensor x)
         {
             var y = x;
@@ -112,6 +119,10 @@ public sealed class EfficientNetV2M : Module, IBackbone
             _block = [.. modules.Cast<IModule>()];
             RegisterModule("block", new Sequential([.. modules]));
         }
+
+        /// <summary>The block's layers and whether the input is added back (for the ONNX exporter).</summary>
+        internal IReadOnlyList<IModule> Block => _block;
+        internal bool Residual => _residual;
 
         public Tensor Forward(Tensor x)
         {

@@ -22,8 +22,11 @@ public sealed class MobileNetV3Large : Module, IBackbone
         (112, 5, 672, 160, true, true, 2), (160, 5, 960, 160, true, true, 1), (160, 5, 960, 160, true, true, 1),
     ];
 
-    private static readonly int[] TapIndices = [3, 6, 12, 16];
+    internal static readonly int[] TapIndices = [3, 6, 12, 16];
     private readonly List<IModule> _features = [];
+
+    /// <summary>features 0–16 (for the ONNX exporter).</summary>
+    internal IReadOnlyList<IModule> Features => _features;
 
     public MobileNetV3Large(VarBuilder vb)
     {
@@ -66,6 +69,10 @@ public sealed class MobileNetV3Large : Module, IBackbone
             foreach (var m in _block) block.Add(m);
             RegisterModule("block", block);
         }
+
+        /// <summary>The block's layers and whether the input is added back (for the ONNX exporter).</summary>
+        internal IReadOnlyList<Module> Block => _block;
+        internal bool Residual => _residual;
 
         public Tensor Forward(Tensor x)
         {

@@ -39,6 +39,11 @@ public sealed class ResNet101 : Module, IBackbone
 
     public IReadOnlyList<int> TapChannels { get; } = [256, 512, 1024, 2048];
 
+    /// <summary>Stem and layer1–layer4 (for the ONNX exporter).</summary>
+    internal Conv2d Conv1 => _conv1;
+    internal BatchNorm2d Bn1 => _bn1;
+    internal IReadOnlyList<Sequential> Layers => _layers;
+
     public Tensor[] Taps(Tensor x)
     {
         x = Bottleneck.ConvBn(_conv1, _bn1, x, Epilogue.Relu, null, Training);

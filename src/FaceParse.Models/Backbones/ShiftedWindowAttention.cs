@@ -47,6 +47,12 @@ public sealed class ShiftedWindowAttention : Module, IModule
         }
     }
 
+    /// <summary>Window side, shift (before the map-size rule), heads and cosine attention (for the ONNX exporter).</summary>
+    internal int Window => _window;
+    internal int Shift => _shift;
+    internal int Heads => _heads;
+    internal bool V2 => _v2;
+
     public Linear Qkv { get; }
     public Linear Proj { get; }
     public Tensor? BiasTable { get; }
@@ -54,7 +60,7 @@ public sealed class ShiftedWindowAttention : Module, IModule
     public Tensor? CoordsTable { get; }
     public Linear? CpbFc1 { get; }
     public Linear? CpbFc2 { get; }
-    private Tensor? KeyBiasMask { get; }
+    internal Tensor? KeyBiasMask { get; }
 
     public Tensor Forward(Tensor x)
     {

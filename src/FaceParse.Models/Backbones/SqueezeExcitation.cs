@@ -17,6 +17,9 @@ public sealed class SqueezeExcitation : Module, IModule
         Fc2 = Child(vb, "fc2", v => new Conv2d(v, squeezeChannels, channels, 1));
     }
 
+    /// <summary>ReLU/Hardsigmoid (MobileNetV3) rather than SiLU/sigmoid (EfficientNet).</summary>
+    internal bool MobileNet => _mobileNet;
+
     public Conv2d Fc1 { get; }
     public Conv2d Fc2 { get; }
 

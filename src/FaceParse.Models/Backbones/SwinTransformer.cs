@@ -57,6 +57,12 @@ public sealed class SwinTransformer : Module, IBackbone
 
     public IReadOnlyList<int> TapChannels { get; } = [128, 256, 512, 1024];
 
+    /// <summary>Patch embedding, stages and patch mergings (for the ONNX exporter).</summary>
+    internal Conv2d Patch => _patch;
+    internal LayerNorm PatchNorm => _patchNorm;
+    internal IReadOnlyList<Sequential> Stages => _stages;
+    internal IReadOnlyList<PatchMerging> Merges => _merges;
+
     public Tensor[] Taps(Tensor x)
     {
         x = _patchNorm.Forward(_patch.Forward(x).Permute(0, 2, 3, 1)); // [N,H/4,W/4,128]
@@ -96,6 +102,9 @@ public sealed class SwinTransformer : Module, IBackbone
             RegisterModule("mlp", mlp);
         }
 
+        /// <summary>Res-post-norm (v2) rather than pre-norm.</summary>
+        internal bool V2 => _v2;
+
         public LayerNorm Norm1 { get; }
         public ShiftedWindowAttention Attn { get; }
         public LayerNorm Norm2 { get; }
@@ -126,6 +135,9 @@ public sealed class SwinTransformer : Module, IBackbone
             Reduction = Child(vb, "reduction", v => new Linear(v, 4 * dim, 2 * dim, bias: false));
             Norm = Child(vb, "norm", v => new LayerNorm(v, v2 ? 2 * dim : 4 * dim));
         }
+
+        /// <summary>Linear before the norm (v2) rather than after.</summary>
+        internal bool V2 => _v2;
 
         public Linear Reduction { get; }
         public LayerNorm Norm { get; }

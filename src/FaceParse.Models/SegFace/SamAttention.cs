@@ -20,6 +20,9 @@ public sealed class SamAttention : Module
         OutProj = Child(vb, "out_proj", v => new Linear(v, _inner, dim));
     }
 
+    /// <summary>Number of heads (for the ONNX exporter).</summary>
+    internal int Heads => _heads;
+
     public Linear QProj { get; }
     public Linear KProj { get; }
     public Linear VProj { get; }

@@ -51,6 +51,9 @@ public sealed class TwoWayAttentionBlock : Module
         CrossImageToToken = Child(vb, "cross_attn_image_to_token", v => new SamAttention(v, dim, heads, downsampleRate));
     }
 
+    /// <summary>The first block's self-attention takes no positional encoding and no residual (for the ONNX exporter).</summary>
+    internal bool SkipFirstLayerPe => _skipFirstLayerPe;
+
     public SamAttention SelfAttn { get; }
     public LayerNorm Norm1 { get; }
     public SamAttention CrossTokenToImage { get; }

@@ -12,8 +12,8 @@ public sealed class OnnxExportErrorTests
     {
         var graph = new OnnxGraph();
         string x = graph.Input("x", 1, 4);
-        var e = Assert.Throws<OnnxExportException>(() => graph.Node("Softmax", [x]));
-        Assert.Contains("'Softmax'", e.Message);
+        var e = Assert.Throws<OnnxExportException>(() => graph.Node("NonMaxSuppression", [x]));
+        Assert.Contains("'NonMaxSuppression'", e.Message);
     }
 
     [Fact]
@@ -39,6 +39,19 @@ public sealed class OnnxExportErrorTests
     {
         var e = Assert.Throws<OnnxExportException>(() => OnnxExport.ToBytes(TinyModels.Create(), OnnxExportOptions.Square(32, 32, opset)));
         Assert.Contains($"opset {opset}", e.Message);
+    }
+
+    [Theory]
+    [InlineData("LayerNormalization", 16)]
+    [InlineData("HardSwish", 13)]
+    public void AnOperatorNewerThanTheOpsetIsRefusedNamingBoth(string op, int opset)
+    {
+        var graph = new OnnxGraph(opset);
+        string x = graph.Input("x", 2, 4);
+        var e = Assert.Throws<OnnxExportException>(() => op == "HardSwish" ? graph.HardSwish(x) : graph.LayerNormalization(x, x, x, 1e-5f));
+        Assert.Contains(op, e.Message);
+        Assert.Contains($"opset {opset}", e.Message);
+        Assert.Empty(graph.Nodes);
     }
 
     [Theory]

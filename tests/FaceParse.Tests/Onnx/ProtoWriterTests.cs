@@ -23,6 +23,10 @@ public sealed class ProtoWriterTests
         Assert.Equal([0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], new ProtoWriter().Int(1, -1).ToArray());
 
     [Fact]
+    public void FloatFieldIsFixed32LittleEndian() =>
+        Assert.Equal([0x15, 0x00, 0x00, 0x80, 0x3f], new ProtoWriter().Float(2, 1f).ToArray()); // tag (2 << 3) | 5, then 1.0f
+
+    [Fact]
     public void RawDataIsLittleEndian()
     {
         Assert.Equal([0x00, 0x00, 0x80, 0x3f], ProtoWriter.LittleEndian([1f]));

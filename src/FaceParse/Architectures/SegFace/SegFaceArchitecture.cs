@@ -1,3 +1,4 @@
+using FaceParse.Export.Onnx;
 using FaceParse.Models.SegFace;
 using FaceParse.Nn;
 using FaceParse.Tensors;
@@ -72,6 +73,9 @@ public sealed class SegFaceArchitecture : Architecture<SegFaceSettings>, IArchit
     public override int NumClasses(SegFaceSettings config) => config.Tokens.Count;
 
     public override ParsingNetwork Build(VarBuilder vb, SegFaceSettings config) => new SegFaceNetwork(new SegFaceModel(vb, config.ToConfig()));
+
+    /// <summary>Every backbone, for one input and output size, opset ≥ 17 (<see cref="SegFaceOnnxExporter"/>).</summary>
+    public override IOnnxArchitectureExporter OnnxExporter { get; } = new SegFaceOnnxExporter();
 
     /// <summary>Recognises an official SegFace state dict (<c>state_dict_backbone</c> of model_299.pt): the decoder keys
     /// (<c>linear_fuse.weight</c>, <c>face_decoder.*_token.weight</c>) and the backbone from its first keys; 19 CelebAMask-HQ

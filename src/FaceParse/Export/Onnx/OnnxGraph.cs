@@ -1,7 +1,7 @@
 namespace FaceParse.Export.Onnx;
 
-/// <summary>A node attribute: an int or a list of ints (the only kinds our exporters emit).</summary>
-public sealed record OnnxAttribute(string Name, long? Int = null, long[]? Ints = null);
+/// <summary>A node attribute: an int, a list of ints, a float or a string (the only kinds our exporters emit).</summary>
+public sealed record OnnxAttribute(string Name, long? Int = null, long[]? Ints = null, float? Float = null, string? Text = null);
 
 /// <summary>One ONNX node: operator, input and output value names, attributes.</summary>
 public sealed record OnnxNode(string OpType, string Name, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs, IReadOnlyList<OnnxAttribute> Attributes);

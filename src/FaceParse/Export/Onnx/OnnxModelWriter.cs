@@ -14,8 +14,8 @@ public static class OnnxModelWriter
     // NodeProto
     private const int NodeInput = 1, NodeOutput = 2, NodeName = 3, NodeOpType = 4, NodeAttribute = 5;
     // AttributeProto and its AttributeType values
-    private const int AttrName = 1, AttrI = 3, AttrInts = 8, AttrType = 20;
-    private const int AttrTypeInt = 2, AttrTypeInts = 7;
+    private const int AttrName = 1, AttrF = 2, AttrI = 3, AttrS = 4, AttrInts = 8, AttrType = 20;
+    private const int AttrTypeFloat = 1, AttrTypeInt = 2, AttrTypeString = 3, AttrTypeInts = 7;
     // TensorProto and its DataType values
     private const int TensorDims = 1, TensorDataType = 2, TensorName = 8, TensorRawData = 9;
     private const int DataTypeFloat = 1, DataTypeInt64 = 7;
@@ -67,6 +67,8 @@ public static class OnnxModelWriter
             w.Int(AttrType, AttrTypeInts);
         }
         else if (a.Int is { } i) w.Int(AttrI, i).Int(AttrType, AttrTypeInt);
+        else if (a.Float is { } f) w.Float(AttrF, f).Int(AttrType, AttrTypeFloat);
+        else if (a.Text is { } text) w.String(AttrS, text).Int(AttrType, AttrTypeString);
         else throw new ArgumentException($"ONNX export: attribute '{a.Name}' has no value.");
     }
 

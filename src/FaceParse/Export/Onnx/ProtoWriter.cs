@@ -8,7 +8,7 @@ namespace FaceParse.Export.Onnx;
 /// (<see cref="OnnxModelWriter"/>); this type only knows the wire format.</summary>
 internal sealed class ProtoWriter
 {
-    private const int Varint = 0, LengthDelimited = 2;
+    private const int Varint = 0, LengthDelimited = 2, Fixed32 = 5;
     private readonly MemoryStream _buffer = new();
 
     public long Length => _buffer.Length;
@@ -18,6 +18,16 @@ internal sealed class ProtoWriter
     {
         Tag(field, Varint);
         WriteVarint(unchecked((ulong)value));
+        return this;
+    }
+
+    /// <summary>A float field (wire type 5, four little-endian bytes).</summary>
+    public ProtoWriter Float(int field, float value)
+    {
+        Tag(field, Fixed32);
+        Span<byte> bytes = stackalloc byte[4];
+        BinaryPrimitives.WriteSingleLittleEndian(bytes, value);
+        _buffer.Write(bytes);
         return this;
     }
 
