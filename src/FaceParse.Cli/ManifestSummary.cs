@@ -25,51 +25,88 @@ internal sealed class ManifestSummary
 
     public bool Complete => Unclaimed.Count == 0 && Failed == 0 && Interrupted.Count == 0 && ListName is not null;
 
+    /// <summary>Reads every shard file once, streaming: memory grows with the number of distinct inputs (a few small entries
+    /// each), not with the number of records, so a million-photo batch with several records per photo summarises in
+    /// hundreds of megabytes at most.</summary>
     public static ManifestSummary Of(string root)
     {
-        var all = Manifest.ReadAll(root).ToList();
-        var files = all.Where(x => x.Record.IsFile).Select(x => x.Record).ToList();
-        var starts = all.Where(x => x.Record.Event == "start").Select(x => x.Record).OrderBy(r => r.Time, StringComparer.Ordinal).ToList();
-        var ends = all.Where(x => x.Record.Event == "end").Select(x => x.Record).ToList();
+        var shardFiles = new SortedSet<string>(StringComparer.Ordinal);
+        var starts = new List<ManifestRecord>();
+        var ends = new List<ManifestRecord>();
+        var final = new Dictionary<string, Outcome>(StringComparer.Ordinal);   // latest ok/failed per input
+        var latest = new Dictionary<string, string>(StringComparer.Ordinal);   // time of the latest non-skip record per input...
+        var interruptedAt = new Dictionary<string, string>(StringComparer.Ordinal); // ...and of its latest "started" record
+        var claimed = new HashSet<string>(StringComparer.Ordinal);
+        var seenOk = new HashSet<(long, long)>();
+        var twice = new SortedSet<string>(StringComparer.Ordinal);
+        int processed = 0, skips = 0;
+        double msSum = 0;
+        DateTime? first = null, last = null;
+        foreach (var (file, r) in Manifest.ReadAll(root))
+        {
+            shardFiles.Add(file);
+            if (r.Time is { } t && DateTime.TryParse(t, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var time))
+                (first, last) = (first is null || time < first ? time : first, last is null || time > last ? time : last);
+            if (r.Event == "start") starts.Add(r);
+            else if (r.Event == "end") ends.Add(r);
+            if (!r.IsFile) continue;
+            string path = r.Path!, when = r.Time ?? "";
+            claimed.Add(path);
+            if (r.Status == "skipped") { skips++; continue; }
+            if (!latest.TryGetValue(path, out var seen) || string.CompareOrdinal(when, seen) >= 0)
+            {
+                latest[path] = when;
+                if (r.Status == "started") interruptedAt[path] = when;
+                else interruptedAt.Remove(path);
+            }
+            if (r.Status is "ok" or "failed" && (!final.TryGetValue(path, out var o) || string.CompareOrdinal(when, o.Time) >= 0))
+                final[path] = new Outcome(r.Status, when, r.Status == "failed" ? r.ErrorKind ?? "?" : null, r.Status == "failed" ? r.Error ?? path : null);
+            if (r.Status == "ok")
+            {
+                processed++;
+                msSum += r.Ms ?? 0;
+                if (!seenOk.Add(KeyOf(r))) twice.Add(path); // same input bytes, model and settings processed again
+            }
+        }
+        starts.Sort((a, b) => string.CompareOrdinal(a.Time, b.Time));
         string? listName = starts.LastOrDefault()?.List;
         var listed = listName is not null && File.Exists(Path.Combine(Manifest.Folder(root), listName)) ? Manifest.LoadList(root, listName) : [];
-        // the final word on each input: its latest ok/failed record
-        var final = new Dictionary<string, ManifestRecord>(StringComparer.Ordinal);
-        foreach (var r in files.Where(r => r.Status is "ok" or "failed").OrderBy(r => r.Time, StringComparer.Ordinal)) final[r.Path!] = r;
-        var latestRecord = new Dictionary<string, ManifestRecord>(StringComparer.Ordinal);
-        foreach (var r in files.Where(r => r.Status != "skipped").OrderBy(r => r.Time, StringComparer.Ordinal)) latestRecord[r.Path!] = r;
-        var interrupted = latestRecord.Values.Where(r => r.Status == "started").Select(r => r.Path!).Order(StringComparer.Ordinal).ToList();
-        var claimed = new HashSet<string>(files.Select(r => r.Path!), StringComparer.Ordinal);
-        var processed = files.Where(r => r.Status == "ok").ToList();
-        var twice = processed.GroupBy(r => (r.Path, r.ModelSha256, r.Settings, r.Size, r.MTime, r.Sha256)).Where(g => g.Count() > 1).Select(g => g.Key.Path!).Distinct().Order(StringComparer.Ordinal).ToList();
         var failed = final.Values.Where(r => r.Status == "failed").ToList();
-        var byError = failed.GroupBy(r => r.ErrorKind ?? "?").OrderByDescending(g => g.Count())
-            .Select(g => (g.Key, g.Count(), g.First().Error ?? g.First().Path!)).ToList();
+        var byError = failed.GroupBy(r => r.ErrorKind!).OrderByDescending(g => g.Count()).Select(g => (g.Key, g.Count(), g.First().Error!)).ToList();
         var shards = starts.GroupBy(r => r.Shards).OrderBy(g => g.Key).Select(g => (g.Key,
             (IReadOnlyList<int>)[.. g.Select(r => r.Shard).Distinct().Order()],
             (IReadOnlyList<int>)[.. g.Select(r => r.Shard).Distinct().Where(k => Finished(starts, ends, g.Key, k)).Order()])).ToList();
-        double wall = 0;
-        var times = all.Select(x => x.Record.Time).Where(t => t is not null).Select(t => DateTime.Parse(t!, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind)).ToList();
-        if (times.Count > 1) wall = (times.Max() - times.Min()).TotalSeconds;
+        double wall = first is { } a && last is { } b ? (b - a).TotalSeconds : 0;
         return new ManifestSummary
         {
             Root = Path.GetFullPath(root),
-            ShardFiles = [.. all.Select(x => x.File).Distinct().Order(StringComparer.Ordinal)],
+            ShardFiles = [.. shardFiles],
             ListName = listName,
             Listed = listed.Count,
             Ok = final.Values.Count(r => r.Status == "ok"),
             Failed = failed.Count,
-            Processed = processed.Count,
-            Skips = files.Count(r => r.Status == "skipped"),
+            Processed = processed,
+            Skips = skips,
             Unclaimed = [.. listed.Where(p => !claimed.Contains(p))],
-            ProcessedTwice = twice,
-            Interrupted = interrupted,
+            ProcessedTwice = [.. twice],
+            Interrupted = [.. interruptedAt.Keys.Order(StringComparer.Ordinal)],
             FailuresByError = byError,
             Shards = shards,
             WallSeconds = wall,
-            ImagesPerSecond = wall > 0 ? processed.Count / wall : 0,
-            MeanMs = processed.Count > 0 ? processed.Average(r => r.Ms ?? 0) : 0,
+            ImagesPerSecond = wall > 0 ? processed / wall : 0,
+            MeanMs = processed > 0 ? msSum / processed : 0,
         };
+    }
+
+    private sealed record Outcome(string Status, string Time, string? ErrorKind, string? Error);
+
+    // 128 bits of SHA-256 over what makes two ok records the same work: path, model, settings, input size, mtime and hash
+    private static (long, long) KeyOf(ManifestRecord r)
+    {
+        string key = string.Join('\0', r.Path, r.ModelSha256, r.Settings, r.Size?.ToString(CultureInfo.InvariantCulture), r.MTime, r.Sha256);
+        Span<byte> hash = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key), hash);
+        return (BitConverter.ToInt64(hash), BitConverter.ToInt64(hash[8..]));
     }
 
     // a shard's latest start has an end record after it
