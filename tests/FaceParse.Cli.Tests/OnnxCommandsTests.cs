@@ -90,16 +90,26 @@ public sealed class OnnxCommandsTests : IDisposable
         Ort.Require();
         string photo = PathOf("face.png");
         ImageCodec.Save(photo, TinyModels.Photo(40, 34, seed: 3));
-        var (exit, stdout, stderr) = CliHarness.Run("segment", photo, "-o", PathOf("ort"), "--model", _model, "--emit", "labels", "--engine", "onnxruntime");
+        var (managed, ort) = SegmentOnBothEngines(photo, _dir, "--model", _model);
+        Assert.True(Agreement(managed, ort) >= 0.999, $"labels agree on {Agreement(managed, ort):P2}");
+    }
+
+    /// <summary>`segment PHOTO --emit labels` on ONNX Runtime and on the managed engine (outputs under dir/ort, dir/managed);
+    /// both label maps, after checking both runs succeeded and the first said it ran on ONNX Runtime.</summary>
+    internal static (byte[] Managed, byte[] Ort) SegmentOnBothEngines(string photo, string dir, params string[] extra)
+    {
+        var (exit, stdout, stderr) = CliHarness.Run(["segment", photo, "-o", Path.Combine(dir, "ort"), "--emit", "labels", "--engine", "onnxruntime", .. extra]);
         Assert.True(exit == 0, stderr);
         Assert.Contains("on onnxruntime 1.", stdout);
-        (exit, _, stderr) = CliHarness.Run("segment", photo, "-o", PathOf("managed"), "--model", _model, "--emit", "labels");
+        (exit, _, stderr) = CliHarness.Run(["segment", photo, "-o", Path.Combine(dir, "managed"), "--emit", "labels", .. extra]);
         Assert.True(exit == 0, stderr);
-        byte[] ort = ImageCodec.Load(PathOf("ort/face.labels.png")).ToLabelMap(), managed = ImageCodec.Load(PathOf("managed/face.labels.png")).ToLabelMap();
+        string name = Path.GetFileNameWithoutExtension(photo) + ".labels.png";
+        byte[] ort = ImageCodec.Load(Path.Combine(dir, "ort", name)).ToLabelMap(), managed = ImageCodec.Load(Path.Combine(dir, "managed", name)).ToLabelMap();
         Assert.Equal(managed.Length, ort.Length);
-        double agree = managed.Zip(ort).Count(p => p.First == p.Second) / (double)managed.Length;
-        Assert.True(agree >= 0.999, $"labels agree on {agree:P2}");
+        return (managed, ort);
     }
+
+    internal static double Agreement(byte[] a, byte[] b) => a.Zip(b).Count(p => p.First == p.Second) / (double)a.Length;
 
     [Fact]
     public void SegmentAutoModeRunsTheAlignedFaceOnOnnxRuntime()
@@ -108,15 +118,10 @@ public sealed class OnnxCommandsTests : IDisposable
         string root = AppContext.BaseDirectory;
         while (!File.Exists(Path.Combine(root, "FaceParse.slnx"))) root = Path.GetDirectoryName(root)!;
         string photo = Path.Combine(root, "docs", "sample", "astronaut.png");
-        var (exit, stdout, stderr) = CliHarness.Run("segment", photo, "-o", PathOf("ort-auto"), "--emit", "labels", "--engine", "onnxruntime");
-        Assert.True(exit == 0, stderr);
-        Assert.Contains("on onnxruntime 1.", stdout);
-        (exit, _, stderr) = CliHarness.Run("segment", photo, "-o", PathOf("managed-auto"), "--emit", "labels");
-        Assert.True(exit == 0, stderr);
-        byte[] ort = ImageCodec.Load(PathOf("ort-auto/astronaut.labels.png")).ToLabelMap(), managed = ImageCodec.Load(PathOf("managed-auto/astronaut.labels.png")).ToLabelMap();
+        var (managed, ort) = SegmentOnBothEngines(photo, PathOf("auto"));
         // ORT decodes the aligned frame at the input size and the labels are warped back; the managed engine queries its
         // continuous decoder at each photo pixel: the two agree on nearly every pixel, and the face is parsed (not background).
-        double agree = managed.Zip(ort).Count(p => p.First == p.Second) / (double)managed.Length;
+        double agree = Agreement(managed, ort);
         Assert.True(agree >= 0.97, $"labels agree on {agree:P2}");
         Assert.True(ort.Count(v => v != 0) > ort.Length / 50, "the face region is labelled");
         Assert.NotEqual(managed, ort); // ORT's logits were used (identical labels would mean the engine was bypassed)

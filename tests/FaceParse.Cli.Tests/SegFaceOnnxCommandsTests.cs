@@ -67,14 +67,8 @@ public sealed class SegFaceOnnxCommandsTests : IDisposable
         Ort.Require();
         string photo = PathOf("face.png");
         ImageCodec.Save(photo, TinyModels.Photo(72, 60, seed: 3));
-        var (exit, stdout, stderr) = CliHarness.Run("segment", photo, "-o", PathOf("ort"), "--model", _model, "--emit", "labels", "--engine", "onnxruntime");
-        Assert.True(exit == 0, stderr);
-        Assert.Contains("on onnxruntime 1.", stdout);
-        (exit, _, stderr) = CliHarness.Run("segment", photo, "-o", PathOf("managed"), "--model", _model, "--emit", "labels");
-        Assert.True(exit == 0, stderr);
-        byte[] ort = ImageCodec.Load(PathOf("ort/face.labels.png")).ToLabelMap(), managed = ImageCodec.Load(PathOf("managed/face.labels.png")).ToLabelMap();
-        Assert.Equal(managed.Length, ort.Length);
-        double agree = managed.Zip(ort).Count(p => p.First == p.Second) / (double)managed.Length;
+        var (managed, ort) = OnnxCommandsTests.SegmentOnBothEngines(photo, _dir, "--model", _model);
+        double agree = OnnxCommandsTests.Agreement(managed, ort);
         Assert.True(agree >= 0.999, $"labels agree on {agree:P2}");
         Assert.True(managed.Distinct().Count() > 1, "the seeded model gives more than one label (else agreement says little)");
     }
