@@ -18,6 +18,7 @@ public static class CliApp
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(DescribeCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
         foreach (var c in CheckpointCommands.Create()) root.Subcommands.Add(c);
         root.Subcommands.Add(ServeCommand.Create());

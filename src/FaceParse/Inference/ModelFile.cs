@@ -81,11 +81,24 @@ public static class ModelFile
             throw new InvalidDataException($"{name}: unknown label set '{description.Labels}' (known: {string.Join(", ", Labels.LabelSets.All.Select(l => l.Name))}).");
         if (description.InputSize is < ModelDescription.MinInputSize or > ModelDescription.MaxInputSize)
             throw new InvalidDataException($"{name}: input size {description.InputSize} is outside [{ModelDescription.MinInputSize}, {ModelDescription.MaxInputSize}].");
+        if (description.FaceTemplate is { } template && FaceTemplateProblem(template) is { } problem)
+            throw new InvalidDataException($"{name}: face template: {problem}");
         foreach (var (key, tensor) in weights.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             int bad = IndexOfNonFinite(tensor.Span);
             if (bad >= 0) throw new InvalidDataException($"{name}: weight '{key}' holds a non-finite value ({tensor.Span[bad]} at element {bad}).");
         }
+    }
+
+    /// <summary>Why these numbers are not a face template (10 values, x, y pairs, each a fraction of the input side in
+    /// [0, 1]); null when they are one.</summary>
+    public static string? FaceTemplateProblem(IReadOnlyList<double> points)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        if (points.Count != 10) return $"10 numbers are needed (x, y for left eye, right eye, nose, mouth left, mouth right), got {points.Count}.";
+        for (int i = 0; i < points.Count; i++)
+            if (!(points[i] >= 0 && points[i] <= 1)) return $"value {i + 1} ({points[i].ToString(System.Globalization.CultureInfo.InvariantCulture)}) is not a fraction of the side in [0, 1].";
+        return null;
     }
 
     private static int IndexOfNonFinite(ReadOnlySpan<float> values)
