@@ -63,5 +63,6 @@ internal static class BenchModelCommand
         ["peak_working_set_mb"] = Math.Round(r.PeakWorkingSetMb, 1),
         ["train_images_per_s"] = r.TrainImagesPerSecond is { } t ? Math.Round(t, 2) : null,
         ["train_replicas"] = r.TrainReplicas,
+        ["train_peak_working_set_mb"] = r.TrainPeakWorkingSetMb is { } m ? Math.Round(m, 1) : null,
     };
 }

@@ -22,8 +22,14 @@ public sealed class ModelCommandsTests : IDisposable
         Assert.True(exit == 0, stderr);
         var root = JsonDocument.Parse(stdout).RootElement;
         string[] keys = ["model", "size", "out_size", "threads", "median_ms", "images_per_s", "peak_working_set_mb", "train_images_per_s"];
-        Assert.Equal([.. keys, "train_replicas"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal([.. keys, "train_replicas", "train_peak_working_set_mb"], root.EnumerateObject().Select(p => p.Name));
         Assert.Equal(1, root.GetProperty("train_replicas").GetInt32());
+        if (OperatingSystem.IsLinux())
+        {
+            // The training phase's own peak: positive and within the whole run's.
+            double trainPeak = root.GetProperty("train_peak_working_set_mb").GetDouble();
+            Assert.InRange(trainPeak, 1, root.GetProperty("peak_working_set_mb").GetDouble());
+        }
         Assert.Equal("tiny-5", root.GetProperty("model").GetString());
         Assert.Equal(32, root.GetProperty("size").GetInt32());
         Assert.Equal(48, root.GetProperty("out_size").GetInt32());
