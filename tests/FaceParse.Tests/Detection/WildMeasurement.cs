@@ -6,7 +6,8 @@ namespace FaceParse.Tests.Detection;
 
 /// <summary>Hand-run measurement (FACEPARSE_MEASURE_WILD=1; minutes): val100 mean F1 of the default model on the original crops
 /// (whole frame), and on the <see cref="WildSet"/> versions of the same photos with <c>--faces whole</c> and <c>auto</c>, all
-/// at the mask's resolution with one confusion matrix per setting (the metric of <c>faceparse eval</c>).</summary>
+/// at the mask's resolution with one confusion matrix per setting (the metric of <c>faceparse eval</c>). FACEPARSE_WILD_MODEL
+/// names another model (a registered name or a file) to measure instead of the default.</summary>
 public sealed class WildMeasurement
 {
     [Fact]
@@ -15,8 +16,9 @@ public sealed class WildMeasurement
         if (Environment.GetEnvironmentVariable("FACEPARSE_MEASURE_WILD") != "1") Assert.Skip("hand-run: set FACEPARSE_MEASURE_WILD=1");
         string root = SharedData.PathOf("celebamask-hq-mini1000");
         var ids = File.ReadAllLines(Path.Combine(root, "split_val100.txt")).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
-        var auto = FaceParser.Load("default");
-        var whole = FaceParser.Load("default", new FaceParserOptions { Faces = FaceMode.Whole });
+        string model = Environment.GetEnvironmentVariable("FACEPARSE_WILD_MODEL") is { Length: > 0 } m ? m : "default";
+        var auto = FaceParser.Load(model);
+        var whole = FaceParser.Load(model, new FaceParserOptions { Faces = FaceMode.Whole });
         int k = auto.Labels.Count;
         ConfusionMatrix crops = new(k), wildWhole = new(k), wildAuto = new(k);
         int missed = 0;
@@ -31,7 +33,7 @@ public sealed class WildMeasurement
             if (result.Faces.Count == 0) missed++;
             wildAuto.Add(labels, result.LabelMap);
         }
-        string report = $"val100 mean F1: crops {SegmentationScores.Compute(crops).MeanF1:F4}, wild whole {SegmentationScores.Compute(wildWhole).MeanF1:F4}, " +
+        string report = $"{model}: val100 mean F1: crops {SegmentationScores.Compute(crops).MeanF1:F4}, wild whole {SegmentationScores.Compute(wildWhole).MeanF1:F4}, " +
             $"wild auto {SegmentationScores.Compute(wildAuto).MeanF1:F4} (no face found in {missed})";
         File.WriteAllText(Path.Combine(Path.GetTempPath(), "faceparse-wild-val100.txt"), report);
         TestContext.Current.SendDiagnosticMessage(report);
