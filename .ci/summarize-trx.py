@@ -9,5 +9,7 @@ for path in glob.glob(f"{sys.argv[1]}/**/*.trx", recursive=True):
         continue
     passed += int(counters.get("passed", 0))
     failed += int(counters.get("failed", 0)) + int(counters.get("error", 0)) + int(counters.get("timeout", 0)) + int(counters.get("aborted", 0))
-    skipped += int(counters.get("notExecuted", 0))
+    # xunit v3 reports a skipped test as a result with outcome NotExecuted but leaves the notExecuted counter at 0
+    results = ET.parse(path).getroot().findall("t:Results/t:UnitTestResult", ns)
+    skipped += max(int(counters.get("notExecuted", 0)), sum(1 for r in results if r.get("outcome") == "NotExecuted"))
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
