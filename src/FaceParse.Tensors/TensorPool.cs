@@ -62,6 +62,7 @@ public sealed class TensorScope : IDisposable
     private readonly TensorScope? _parent;
     private readonly List<Tensor> _tracked = [];
     private readonly HashSet<Tensor> _kept = [];
+    private readonly HashSet<Tensor>? _releasable; // tensors of this scope that Backward may hand back early
 
     public TensorScope()
     {
@@ -69,10 +70,39 @@ public sealed class TensorScope : IDisposable
         _current = this;
     }
 
+    /// <summary>A scope whose forward results may go back to the pool during <see cref="Tensor.Backward"/>, each as soon as
+    /// every backward rule that reads it has run (a training step's peak is then its activations, not activations plus
+    /// gradients). The caller promises not to read any op result created in this scope after calling Backward (read the
+    /// loss before); leaves, kept tensors, the tensor Backward starts from and tensors of outer scopes are never released.</summary>
+    public TensorScope(bool releaseActivationsInBackward) : this()
+    {
+        if (releaseActivationsInBackward) _releasable = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+    }
+
+    /// <summary>Debugging and tests: fill released activations with NaN before they go back to the pool, so a backward rule that still
+    /// read one would produce NaN gradients instead of silently reading whatever reused the buffer.</summary>
+    public static bool PoisonReleased { get; set; }
+
     internal static void Track(Tensor t)
     {
-        if (_current is { } scope && !t.IsView) scope._tracked.Add(t);
+        if (_current is not { } scope || t.IsView) return;
+        scope._tracked.Add(t);
+        scope._releasable?.Add(t);
     }
+
+    /// <summary>Called by Backward once no backward rule can read <paramref name="t"/> any more: returns its buffer to the
+    /// pool when the innermost scope allows it and created it.</summary>
+    internal static void ReleaseActivation(Tensor t)
+    {
+        if (_current is not { _releasable: { } releasable } scope || t.IsView || !releasable.Remove(t) || scope._kept.Contains(t)) return;
+        if (PoisonReleased) t.Storage.AsSpan().Fill(float.NaN);
+        t.Dispose();
+        Interlocked.Increment(ref _released);
+    }
+
+    /// <summary>Activations handed back early by Backward so far (for tests and benchmarks).</summary>
+    public static long Released => Interlocked.Read(ref _released);
+    private static long _released;
 
     /// <summary>Keeps a tensor (and, for a view, the tensor owning its storage) alive past the scope; returns it.</summary>
     public Tensor Keep(Tensor t)

@@ -85,10 +85,14 @@ public sealed partial class Tensor
                 // Every consumer of t ran before it, so t's rule (and the activations it captured) is needed no more:
                 // releasing it now lets the collector reclaim the forward activations while backward is still running.
                 t.Node = null;
-                if (g is null) continue;
-                node.Backward(g);
-                GradRecycler.Release(g);
-                recycler.Recycle();
+                if (g is not null)
+                {
+                    node.Backward(g);
+                    GradRecycler.Release(g);
+                }
+                // t's own rule and all its consumers' rules have run: in a releasing TensorScope its buffer can be reused now.
+                if (!ReferenceEquals(t, this)) TensorScope.ReleaseActivation(t);
+                if (g is not null) recycler.Recycle();
             }
         }
     }

@@ -120,7 +120,7 @@ public static class ModelBenchmark
         for (int step = -1; step < options.TrainSteps; step++)
         {
             if (step == 0) start = Stopwatch.GetTimestamp();
-            using var scope = new TensorScope(); // as the trainer's step: the step's buffers go back to the pool
+            using var scope = new TensorScope(releaseActivationsInBackward: true); // as the trainer's step
             if (replicas is null) network.TrainingLoss(images, labels, context).Backward();
             else replicas.LossAndGradients(images, labels, context);
             optimizer.Step();

@@ -75,7 +75,7 @@ internal sealed class DataParallelStep
             {
                 int start = r * n / k, count = (r + 1) * n / k - start;
                 using var limit = Parallelism.LimitThisThread(threadsEach);
-                using var scope = new TensorScope();
+                using var scope = new TensorScope(releaseActivationsInBackward: true); // the loss is read before Backward
                 var replica = _replicas[r];
                 var part = images.Narrow(0, start, count).Contiguous();
                 var partLabels = new IntTensor(labels.Data.AsSpan(start * pixels, count * pixels).ToArray(), [count, .. labels.Shape.Skip(1)]);

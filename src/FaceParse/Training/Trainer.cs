@@ -199,7 +199,7 @@ public sealed class Trainer
                 if (cancellationToken.IsCancellationRequested) return false;
                 double lr = schedule.LrAt(globalStep);
                 double value;
-                using (new TensorScope())
+                using (new TensorScope(releaseActivationsInBackward: true)) // the loss is read before Backward, nothing after
                 {
                     if (replicas is null)
                     {
