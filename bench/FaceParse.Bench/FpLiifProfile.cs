@@ -96,6 +96,7 @@ internal static class FpLiifProfile
         int steps = int.TryParse(Environment.GetEnvironmentVariable("FP_PROFILE_STEPS"), out int st) ? st : 3;
         for (int step = 0; step < steps; step++)
         {
+            using var scope = new TensorScope(releaseActivationsInBackward: true); // as the trainer's step
             long a0 = Allocated();
             var (z, g) = network.Model.Encode(images);
             long a1 = Allocated();
