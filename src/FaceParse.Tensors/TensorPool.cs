@@ -70,6 +70,26 @@ public sealed class TensorScope : IDisposable
         _current = this;
     }
 
+    /// <summary>Until the result is disposed, tensors created on this thread belong to no scope: for long-lived state (model
+    /// weights, a lazily loaded detector) created while a caller's scope may be open, which must not go back to the pool
+    /// when that scope ends.</summary>
+    public static IDisposable Suspend() => new Suspension();
+
+    private sealed class Suspension : IDisposable
+    {
+        private readonly TensorScope? _saved = _current;
+        private bool _disposed;
+
+        public Suspension() => _current = null;
+
+        public void Dispose()
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _current = _saved;
+        }
+    }
+
     /// <summary>A scope whose forward results may go back to the pool during <see cref="Tensor.Backward"/>, each as soon as
     /// every backward rule that reads it has run (a training step's peak is then its activations, not activations plus
     /// gradients). The caller promises not to read any op result created in this scope after calling Backward (read the

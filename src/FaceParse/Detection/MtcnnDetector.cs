@@ -39,6 +39,7 @@ public sealed class MtcnnDetector
     public static MtcnnDetector Load(string? reference = null, FaceDetectorOptions? options = null)
     {
         string path = ModelRegistry.ResolvePath(reference ?? DefaultModelName);
+        using var longLived = TensorScope.Suspend(); // the weights outlive any scope the caller has open
         Dictionary<string, Tensor> state;
         try { state = StateDicts.Load(path); }
         catch (InvalidDataException e) { throw new InvalidDataException($"{path}: not MTCNN weights ({e.Message})", e); }

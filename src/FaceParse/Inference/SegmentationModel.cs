@@ -62,6 +62,7 @@ public sealed class SegmentationModel
     /// <see cref="PyTorchImport"/>.</summary>
     public static SegmentationModel Load(string path)
     {
+        using var longLived = TensorScope.Suspend(); // the weights outlive any scope the caller has open
         if (File.Exists(path) && StateDicts.IsPyTorch(path)) return PyTorchImport.Load(path);
         var (description, weights) = ModelFile.Load(path);
         return Create(description, weights);
@@ -69,6 +70,7 @@ public sealed class SegmentationModel
 
     public static SegmentationModel Load(Stream stream, string name = "<stream>")
     {
+        using var longLived = TensorScope.Suspend();
         var (description, weights) = ModelFile.Load(stream, name);
         return Create(description, weights);
     }
@@ -78,8 +80,11 @@ public sealed class SegmentationModel
         ModelFile.Save(path, notes is null ? Description : Description with { Notes = notes }, Module.StateDict());
 
     /// <summary>A copy with its own weights (the same description), e.g. to train without touching this one.</summary>
-    public SegmentationModel Clone() =>
-        Create(Description, Module.StateDict().ToDictionary(p => p.Key, p => p.Value.Clone()));
+    public SegmentationModel Clone()
+    {
+        using var longLived = TensorScope.Suspend();
+        return Create(Description, Module.StateDict().ToDictionary(p => p.Key, p => p.Value.Clone()));
+    }
 
     /// <summary>The one inference path shared by <see cref="FaceParser"/> and the evaluator: the photo as network input
     /// (<see cref="ModelInput.FromPhoto"/>), then logits at outH × outW without recording gradients — computed by
@@ -103,6 +108,7 @@ public sealed class SegmentationModel
     private static SegmentationModel Build(ModelDescription description, VarBuilder vb, IReadOnlyDictionary<string, Tensor>? strictWeights)
     {
         ArgumentNullException.ThrowIfNull(description);
+        using var longLived = TensorScope.Suspend(); // parameters built inside a caller's scope must not return to the pool with it
         var architecture = ArchitectureRegistry.Find(description.Architecture) ?? throw new InvalidDataException(
             $"Model '{description.Name}' has architecture '{description.Architecture}'; this build supports {string.Join(", ", Architectures)}.");
         ParsingNetwork network;

@@ -7,7 +7,7 @@ namespace FaceParse.Tests.Inference;
 /// buffer it tracked to the pool) and later work reusing those buffers leave them unchanged.</summary>
 public sealed class ResultOwnershipTests
 {
-    // Built outside every scope (a model created inside a scope would have its weights released with it).
+    // Built outside every scope (LongLivedWeightsTests covers models built inside one).
     private readonly FaceParser _keeping = new(TinyModels.Create(seed: 9), new FaceParserOptions { KeepProbabilities = true, KeepLogits = true });
 
     // Rents pooled buffers of every length a result tensor could have used and scribbles over them.
