@@ -93,9 +93,11 @@ internal static class FpLiifProfile
         for (int i = 0; i < labelData.Length; i++) labelData[i] = random.Next(cfg.NumClasses);
         var labels = new IntTensor(labelData, batch, size, size);
         long baseline = GC.GetTotalMemory(true);
+        using var byType = new AllocationsByType();
         int steps = int.TryParse(Environment.GetEnvironmentVariable("FP_PROFILE_STEPS"), out int st) ? st : 3;
         for (int step = 0; step < steps; step++)
         {
+            byType.Recording = step == steps - 1; // the last, warm step
             using var scope = new TensorScope(releaseActivationsInBackward: true); // as the trainer's step
             long a0 = Allocated();
             var (z, g) = network.Model.Encode(images);
@@ -114,6 +116,9 @@ internal static class FpLiifProfile
                 $"AdamW {(a4 - a3) / 1e6:F0}; live after step {live / 1e6:F1} MB (loss tensor still referenced)");
             GC.KeepAlive(loss);
         }
+        byType.Recording = false;
+        Console.WriteLine("last step's allocations by type (all threads, sampled): " +
+            string.Join("; ", byType.Top(8).Select(t => $"{t.Bytes / 1e6:F1} MB {t.Type}")));
         Console.WriteLine($"encoder GFLOP per image forward {EncoderFlops(cfg, size) / 1e9:F3}");
         if (int.TryParse(Environment.GetEnvironmentVariable("FP_PROFILE_AB_RECYCLE"), out int ab) && ab > 0)
         {

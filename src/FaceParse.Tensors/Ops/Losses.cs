@@ -34,7 +34,7 @@ public sealed partial class Tensor
 
         var l = new AxisLayout(n, c, s, 1);
         var x = logits.Contiguous();
-        var logp = new float[logits.Count];
+        var logp = Empty(logits._shape)._data; // pooled: kept for backward, returned with the caller's scope
         SoftmaxForward(x._data, x.Offset, l, logp, log: true);
         float eps = labelSmoothing, smooth = eps / c, sumW = TensorPrimitives.Sum(w);
         var loss = new float[n * s];

@@ -105,16 +105,13 @@ public sealed partial class Tensor
         });
     }
 
-    // Storage of a contiguous version of this tensor (no copy when already contiguous) and the start offset in it.
+    // Storage of a contiguous version of this tensor (no copy when already contiguous) and the start offset in it. A copy
+    // comes from the pool and belongs to the open TensorScope, like any op's result (a plain array here was a large-object
+    // allocation per training step that only a gen-2 collection returned).
     internal float[] ToContiguousArray(out int offset)
     {
-        if (IsContiguous)
-        {
-            offset = Offset;
-            return _data;
-        }
-        offset = 0;
-        return ToArray();
+        offset = IsContiguous ? Offset : 0;
+        return IsContiguous ? _data : Detach().Contiguous()._data;
     }
 
     // One matmul operand: storage, whether each matrix is stored transposed, and per-dimension batch strides.

@@ -29,7 +29,10 @@ public static class Parallelism
         public void Dispose() => _local = previous;
     }
 
-    /// <summary>Runs body(i) for i in [0, count) on up to <see cref="Threads"/> threads; inline when one thread or one item.</summary>
+    /// <summary>Runs body(i) for i in [0, count) on up to <see cref="Threads"/> threads; inline when one thread or one item.
+    /// The calling thread works too; the others come from <see cref="WorkerPool"/>, or from Parallel.For when that pool is
+    /// already running a job (a body calling For, or several callers at once). Body exceptions arrive as one
+    /// AggregateException.</summary>
     public static void For(int count, Action<int> body)
     {
         if (count <= 0) return;
@@ -39,6 +42,7 @@ public static class Parallelism
             for (int i = 0; i < count; i++) body(i);
             return;
         }
-        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
+        if (!WorkerPool.Shared.TryRun(count, threads, body)) // busy: nested or concurrent callers
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
     }
 }
