@@ -17,6 +17,9 @@ public static class TensorPool
     public static long Reused => Interlocked.Read(ref _reused);
     private static long _reused;
 
+    /// <summary>Floats held by idle pooled buffers now (for benchmarks: memory the pool keeps for reuse).</summary>
+    public static long IdleFloats => Interlocked.Read(ref _pooledFloats);
+
     /// <summary>Whether <see cref="Tensor.Backward"/> returns its temporaries (intermediate gradients) to the pool as soon
     /// as nothing can read them (default true). Off, they are left to the garbage collector.</summary>
     public static bool RecycleBackward { get; set; } = true;

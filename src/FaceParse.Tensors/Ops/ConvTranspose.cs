@@ -35,7 +35,7 @@ public sealed partial class Tensor
         var xd = Spatial.Dense(this);
         var wd = Spatial.Dense(weight);
         var y = Zeros(n, cout, ho, wo);
-        var cols = new float[rows * hw];
+        var cols = TensorPool.Rent(rows * hw); // scratch, fully overwritten by each GEMM
         for (int b = 0; b < n; b++)
         for (int grp = 0; grp < groups; grp++)
         {
@@ -43,6 +43,7 @@ public sealed partial class Tensor
                 rows, hw, cinG, transA: true, transB: false, accumulate: false, cols);
             Spatial.Col2Im(cols, 0, patches, y.Storage, (b * groups + grp) * outImage);
         }
+        TensorPool.Return(cols);
         if (bias is not null) AddChannelBias(y, Spatial.Dense(bias));
 
         return y.Record("conv_transpose2d", [this, weight, .. bias is null ? Array.Empty<Tensor>() : [bias]], g =>
@@ -50,7 +51,7 @@ public sealed partial class Tensor
             var dy = Spatial.Dense(g);
             var dx = RequiresGrad ? Empty(_shape) : null;
             var dw = weight.RequiresGrad ? Zeros(weight._shape) : null;
-            var dcols = new float[rows * hw];
+            var dcols = TensorPool.Rent(rows * hw); // scratch, fully overwritten by each Im2Col
             for (int b = 0; b < n; b++)
             for (int grp = 0; grp < groups; grp++)
             {
@@ -61,6 +62,7 @@ public sealed partial class Tensor
                 if (dw is not null)
                     Gemm.Multiply(xd.Storage.AsSpan(xd.Offset + xOff, cinG * hw), dcols, cinG, rows, hw, false, true, true, dw.Storage.AsSpan(grp * wGroup, wGroup));
             }
+            TensorPool.Return(dcols);
             if (dx is not null) AccumulateGrad(dx);
             if (dw is not null) weight.AccumulateGrad(dw);
             if (bias is { RequiresGrad: true }) bias.AccumulateGrad(Spatial.ChannelSums(dy));

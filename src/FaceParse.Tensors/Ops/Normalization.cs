@@ -42,7 +42,7 @@ public sealed partial class Tensor
                 var xh = dd.AsSpan(r * d, d);
                 TensorPrimitives.Subtract(xd.AsSpan(xo + r * d, d), mean[r], xh);
                 TensorPrimitives.Multiply(xh, rstd[r], xh);
-                float[] gw = new float[d];
+                Span<float> gw = d <= 2048 ? stackalloc float[d] : new float[d]; // one array per row was most of a SegFace step's garbage
                 if (w is not null) TensorPrimitives.Multiply(gr, w, gw);
                 else gr.CopyTo(gw);
                 float a = TensorPrimitives.Sum(gw) / d, bb = TensorPrimitives.Dot(gw, xh) / d;

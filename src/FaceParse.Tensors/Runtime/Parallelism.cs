@@ -14,6 +14,13 @@ public static class Parallelism
         set => _threads = value >= 1 ? value : throw new ArgumentException($"Thread count must be at least 1, got {value}.", nameof(value));
     }
 
+    // This thread's own limit (0 = none): the worker pool gives its workers the caller's for the length of a job.
+    internal static int LocalLimit
+    {
+        get => _local;
+        set => _local = value;
+    }
+
     /// <summary>Until disposed, kernels called from this thread use at most <paramref name="threads"/> threads (data-parallel
     /// training runs one replica per thread, each with its own share of the cores). Dispose on the same thread.</summary>
     public static IDisposable LimitThisThread(int threads)
@@ -42,7 +49,7 @@ public static class Parallelism
             for (int i = 0; i < count; i++) body(i);
             return;
         }
-        if (!WorkerPool.Shared.TryRun(count, threads, body)) // busy: nested or concurrent callers
+        if (!WorkerPool.Shared.TryRun(count, threads, Threads, body)) // busy: nested or concurrent callers
             Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
     }
 }

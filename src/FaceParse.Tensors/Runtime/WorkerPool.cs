@@ -4,8 +4,9 @@ namespace FaceParse.Tensors.Runtime;
 /// too, indices are handed out in chunks from one counter. Unlike Parallel.For it allocates nothing per call (Parallel.For
 /// left about 30 MB of task and replica objects per FP-LIIF training step) and its workers keep their thread-static
 /// kernel workspaces from call to call.</summary>
-/// <remarks>A call made while the pool is busy (another caller's job, or a body calling For again) returns false and the
-/// caller falls back to Parallel.For, so nesting and concurrent callers (data-parallel replicas) behave as before.
+/// <remarks>A call made while the pool runs another caller's job (data-parallel replicas) returns false and the caller falls
+/// back to Parallel.For. A body calling For again runs that loop inline when its job already has the threads asked for,
+/// and falls back to Parallel.For otherwise; workers run bodies under the caller's thread limit.
 /// Exceptions thrown by bodies stop the hand-out of further chunks and surface together as an AggregateException, as
 /// Parallel.For's do. Workers are background threads, created on demand, never shrunk.</remarks>
 internal sealed class WorkerPool
@@ -21,22 +22,33 @@ internal sealed class WorkerPool
 
     // The current job (valid while _busy = 1).
     private Action<int>? _body;
-    private int _count, _chunk, _pending, _slots;
+    private int _count, _chunk, _pending, _slots, _threads, _limit;
     private long _next;
     private List<Exception>? _errors;
 
     /// <summary>Workers started so far (for tests).</summary>
     public int Workers => Volatile.Read(ref _wake).Length;
 
-    /// <summary>Runs body(i) for i in [0, count) on the calling thread and <paramref name="threads"/> − 1 workers, or returns
-    /// false at once, having run nothing, when the pool is busy or this thread is inside one of its bodies.</summary>
-    public bool TryRun(int count, int threads, Action<int> body)
+    /// <summary>Runs body(i) for i in [0, count) on the calling thread and <paramref name="threads"/> − 1 workers. Called from
+    /// inside one of the pool's bodies, it runs the loop inline when the job around it already has as many threads (they
+    /// are all busy: nesting would only oversubscribe them). Returns false at once, having run nothing, when the pool is
+    /// busy with another caller's job, or nested in a job with fewer threads.</summary>
+    /// <param name="limit">The caller's <see cref="Parallelism.Threads"/>, which workers adopt while they run its bodies.</param>
+    public bool TryRun(int count, int threads, int limit, Action<int> body)
     {
-        if (_insideBody || Interlocked.CompareExchange(ref _busy, 1, 0) != 0) return false;
+        if (_insideBody)
+        {
+            if (Volatile.Read(ref _threads) < threads) return false;
+            for (int i = 0; i < count; i++) body(i);
+            return true;
+        }
+        if (Interlocked.CompareExchange(ref _busy, 1, 0) != 0) return false;
         try
         {
             var wake = EnsureWorkers(threads - 1);
             _body = body;
+            _threads = threads;
+            _limit = limit;
             _count = count;
             _chunk = Math.Max(1, count / (threads * 4)); // a few chunks per thread: balance without contention
             _next = 0;
@@ -90,7 +102,9 @@ internal sealed class WorkerPool
         {
             signal.Wait();
             if (Interlocked.Decrement(ref _slots) < 0) continue; // withdrawn, or a wake left over from an earlier job
+            Parallelism.LocalLimit = _limit; // a For inside a body sees the caller's thread count
             Work();
+            Parallelism.LocalLimit = 0;
             if (Interlocked.Decrement(ref _pending) == 0) _done.Set();
         }
     }

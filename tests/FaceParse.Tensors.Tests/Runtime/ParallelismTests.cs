@@ -64,6 +64,27 @@ public sealed class ParallelismTests
     }
 
     [Fact]
+    public void BodiesSeeTheCallersLimitAndNestedLoopsOnBusyThreadsRunInline()
+    {
+        using var limit = Parallelism.LimitThisThread(Environment.ProcessorCount + 1); // not the process-wide default
+        int outer = 16, wrongLimit = 0, movedThread = 0;
+        var hits = new int[outer * 50];
+        Parallelism.For(outer, o =>
+        {
+            if (Parallelism.Threads != Environment.ProcessorCount + 1) Interlocked.Increment(ref wrongLimit);
+            int me = Environment.CurrentManagedThreadId;
+            Parallelism.For(50, i =>
+            {
+                if (Environment.CurrentManagedThreadId != me) Interlocked.Increment(ref movedThread);
+                Interlocked.Increment(ref hits[o * 50 + i]);
+            });
+        });
+        Assert.All(hits, h => Assert.Equal(1, h));
+        Assert.Equal(0, wrongLimit);
+        Assert.Equal(0, movedThread);
+    }
+
+    [Fact]
     public void WarmCallsAllocateNothingOnTheCallingThread()
     {
         using var limit = Parallelism.LimitThisThread(2);
