@@ -10,8 +10,23 @@ public static class TensorPool
     private static readonly ConcurrentDictionary<int, ConcurrentBag<float[]>> Buckets = new();
     private static long _pooledFloats;
 
-    /// <summary>Largest number of floats kept idle in the pool (default 512 Mi floats = 2 GiB).</summary>
+    /// <summary>Floats the pool may keep idle (default 512 Mi floats = 2 GiB). The limit in force is the larger of this and
+    /// the most floats any one <see cref="TensorScope"/> has created (<see cref="EffectiveCapacityFloats"/>): a step that
+    /// needs more than the default at once (SegFace training at 512, batch 4: about 6 GB) then finds all its buffers again
+    /// next time, instead of dropping them to the garbage collector and allocating anew — which made the peak grow by
+    /// gigabytes per step until a gen-2 collection.</summary>
     public static long CapacityFloats { get; set; } = 512L << 20;
+
+    /// <summary>The limit on idle floats now in force: max(<see cref="CapacityFloats"/>, the largest scope's floats).</summary>
+    public static long EffectiveCapacityFloats => Math.Max(CapacityFloats, Interlocked.Read(ref _largestScopeFloats));
+    private static long _largestScopeFloats;
+
+    // Called when a scope ends with the floats of every tensor it created (views excluded).
+    internal static void ScopeEnded(long floats)
+    {
+        long seen;
+        while (floats > (seen = Interlocked.Read(ref _largestScopeFloats)) && Interlocked.CompareExchange(ref _largestScopeFloats, floats, seen) != seen) { }
+    }
 
     /// <summary>Buffers handed out that were reused rather than allocated (for tests and benchmarks).</summary>
     public static long Reused => Interlocked.Read(ref _reused);
@@ -41,7 +56,7 @@ public static class TensorPool
     internal static void Return(float[] buffer)
     {
         if (buffer.Length < MinPooledLength) return;
-        if (Interlocked.Add(ref _pooledFloats, buffer.Length) > CapacityFloats)
+        if (Interlocked.Add(ref _pooledFloats, buffer.Length) > EffectiveCapacityFloats)
         {
             Interlocked.Add(ref _pooledFloats, -buffer.Length);
             return;
@@ -49,10 +64,11 @@ public static class TensorPool
         Buckets.GetOrAdd(buffer.Length, _ => new ConcurrentBag<float[]>()).Add(buffer);
     }
 
-    /// <summary>Drops every pooled buffer.</summary>
+    /// <summary>Drops every pooled buffer, and forgets the scope sizes seen so far (the limit returns to <see cref="CapacityFloats"/>).</summary>
     public static void Clear()
     {
         Buckets.Clear();
+        Interlocked.Exchange(ref _largestScopeFloats, 0);
         Interlocked.Exchange(ref _pooledFloats, 0);
     }
 }
@@ -66,6 +82,7 @@ public sealed class TensorScope : IDisposable
     private readonly List<Tensor> _tracked = [];
     private readonly HashSet<Tensor> _kept = [];
     private readonly HashSet<Tensor>? _releasable; // tensors of this scope that Backward may hand back early
+    private long _floats; // storage of every tensor tracked, for the pool's limit
 
     public TensorScope()
     {
@@ -110,6 +127,7 @@ public sealed class TensorScope : IDisposable
     {
         if (_current is not { } scope || t.IsView) return;
         scope._tracked.Add(t);
+        scope._floats += t.Storage.Length;
         scope._releasable?.Add(t);
     }
 
@@ -138,6 +156,7 @@ public sealed class TensorScope : IDisposable
     {
         if (_current != this) throw new InvalidOperationException("TensorScopes must be disposed in reverse order of creation.");
         _current = _parent;
+        TensorPool.ScopeEnded(_floats);
         foreach (var t in _tracked)
         {
             if (_kept.Contains(t)) _parent?._tracked.Add(t);
