@@ -68,6 +68,28 @@ public sealed class ElementwiseTests
     }
 
     [Fact]
+    public void NormalCdfMatchesErfcTablesIntoTheTailsAndTheSeriesInTheMiddle()
+    {
+        // Φ(x) = erfc(−x/√2)/2 from Python's math.erfc; the far left tail is where 1 + erf(x/√2) would cancel.
+        (double X, double Phi)[] known = [(-12, 1.776482112077702e-33), (-10, 7.619853024160593e-24), (-8, 6.220960574271819e-16),
+            (-6.5, 4.016000583859125e-11), (-5, 2.866515718791946e-07), (-4, 3.1671241833119965e-05), (-3, 0.0013498980316300957),
+            (-2.83, 0.0023274002067315545), (-2, 0.02275013194817922), (-1, 0.15865525393145707), (-0.5, 0.3085375387259869),
+            (-0.1, 0.460172162722971), (0, 0.5), (0.1, 0.539827837277029), (0.5, 0.6914624612740131), (1, 0.8413447460685429),
+            (2, 0.9772498680518208), (2.83, 0.9976725997932685), (3, 0.9986501019683699), (4, 0.9999683287581669),
+            (6, 0.9999999990134123), (9, 1.0)];
+        foreach (var (x, phi) in known)
+            Assert.True(Math.Abs(Activations.NormalCdf(x) - phi) <= 5e-8 * phi, $"Φ({x}) = {Activations.NormalCdf(x):R}, expected {phi:R}");
+        // Dense grid against the exact series (|x| ≤ 6): both branches, and the seam at x/√2 = −2 where the series branch cancels.
+        for (double x = -6; x <= 6; x += 1.0 / 1024)
+        {
+            double exact = 0.5 * (1 + Activations.Erf(x / Math.Sqrt(2)));
+            Assert.True(Math.Abs(Activations.NormalCdf(x) - exact) <= 5e-8 * exact + 1e-15, $"Φ({x}) = {Activations.NormalCdf(x):R}, series {exact:R}");
+        }
+        Assert.Equal(0, Activations.NormalCdf(-40));
+        Assert.Equal(1, Activations.NormalCdf(40));
+    }
+
+    [Fact]
     public void GeluMatchesExactValues()
     {
         // 0.5·x·(1 + erf(x/√2)) = x·Φ(x), Φ from tables.

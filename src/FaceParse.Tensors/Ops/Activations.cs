@@ -27,11 +27,11 @@ public sealed partial class Tensor
         for (int i = 0; i < x.Length; i++) y[i] = Activations.Gelu(x[i]);
     }, (x, _, g, dx) =>
     {
-        const double InvSqrt2 = 0.70710678118654752440, InvSqrt2Pi = 0.39894228040143267794;
+        const double InvSqrt2Pi = 0.39894228040143267794;
         for (int i = 0; i < x.Length; i++)
         {
             double v = x[i];
-            double cdf = 0.5 * (1 + Activations.Erf(v * InvSqrt2));
+            double cdf = Activations.NormalCdf(v);
             dx[i] = (float)(g[i] * (cdf + v * InvSqrt2Pi * Math.Exp(-0.5 * v * v)));
         }
     });

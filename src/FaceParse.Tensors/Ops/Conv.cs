@@ -98,7 +98,7 @@ public sealed partial class Tensor
         switch (epilogue)
         {
             case Epilogue.Relu: return v > 0 ? 1 : 0;
-            case Epilogue.Gelu: return (float)(0.5 * (1 + Activations.Erf(v / Math.Sqrt(2))) + v * Math.Exp(-0.5 * v * v) / Math.Sqrt(2 * Math.PI));
+            case Epilogue.Gelu: return (float)(Activations.NormalCdf(v) + v * Math.Exp(-0.5 * v * v) / Math.Sqrt(2 * Math.PI));
             case Epilogue.Silu:
                 float sig = 1 / (1 + MathF.Exp(-v));
                 return sig * (1 + v * (1 - sig));
