@@ -49,7 +49,8 @@ internal static class SegFacePhases
     private static void Decoder(SegFaceModel model, Tensor x)
     {
         using var scope = new TensorScope();
-        var fused = FeatureFusion.Fuse(model.Backbone.Taps(x), model.LinearC, model.LinearFuse);
+        var taps = model.Backbone.Taps(x);
+        var fused = FeatureFusion.Fuse(taps, model.LinearC, model.LinearFuse);
         var pe = model.PeLayer.Forward(fused.Dim(2), fused.Dim(3)).Unsqueeze(0);
         var d = model.FaceDecoder;
         int n = fused.Dim(0), c = fused.Dim(1), h = fused.Dim(2), w = fused.Dim(3);
@@ -72,8 +73,17 @@ internal static class SegFacePhases
             ("conv_transpose 2", () => d.Up2.Forward(u3)),
             ("gelu 2", () => u4.Gelu()),
             ("hyper · up", () => hyper.MatMul(u5.Reshape(n, u5.Dim(1), uh * uw))),
-            ("fusion", () => FeatureFusion.Fuse(model.Backbone.Taps(x), model.LinearC, model.LinearFuse)),
+            ("fusion", () => FeatureFusion.Fuse(taps, model.LinearC, model.LinearFuse)),
         };
+        int h0 = taps[0].Dim(2), w0 = taps[0].Dim(3);
+        var mapped = taps.Select((t, i) => model.LinearC[i].Forward(t)).ToArray();
+        var upsampled = mapped.Select(m => m.Dim(2) == h0 ? m : m.Interpolate(h0, w0, InterpolateMode.Bilinear, alignCorners: false)).Reverse().ToArray();
+        var cat = Tensor.Concat(upsampled, 1);
+        steps = [.. steps,
+            .. taps.Select((t, i) => ($"linear_c {i} ({t.Dim(1)}@{t.Dim(2)})", (Action)(() => model.LinearC[i].Forward(t)))),
+            .. mapped.Where(m => m.Dim(2) != h0).Select(m => ($"upsample {m.Dim(2)}→{h0}", (Action)(() => m.Interpolate(h0, w0, InterpolateMode.Bilinear, alignCorners: false)))),
+            ("concat", () => Tensor.Concat(upsampled, 1)),
+            ("linear_fuse", () => model.LinearFuse.Forward(cat))];
         Console.WriteLine(string.Join(", ", steps.Select(s =>
         {
             double best = double.MaxValue;

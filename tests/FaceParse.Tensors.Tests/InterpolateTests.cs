@@ -94,6 +94,9 @@ public sealed class InterpolateTests
     [InlineData(InterpolateMode.Bilinear, true, 4, 3, 7, 1)]
     [InlineData(InterpolateMode.Bicubic, false, 5, 4, 9, 3)]
     [InlineData(InterpolateMode.Bicubic, true, 3, 5, 5, 8)]
+    [InlineData(InterpolateMode.Bilinear, false, 16, 12, 64, 48)] // rows wide enough for the vector multiply-adds (SegFace's ×4, ×8)
+    [InlineData(InterpolateMode.Bicubic, false, 8, 10, 33, 40)]
+    [InlineData(InterpolateMode.Nearest, false, 5, 7, 40, 35)]
     public void MatchesReferenceAndFiniteDifferences(InterpolateMode mode, bool ac, int h, int w, int oh, int ow)
     {
         var rng = new Random(h * 13 + oh);

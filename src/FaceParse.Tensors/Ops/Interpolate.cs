@@ -28,9 +28,9 @@ public sealed partial class Tensor
         var rows = ResampleTaps(_shape[2], outH, mode, alignCorners);
         var cols = ResampleTaps(_shape[3], outW, mode, alignCorners);
         int planes = _shape[0] * _shape[1];
-        var y = Zeros(_shape[0], _shape[1], outH, outW);
+        var y = Empty(_shape[0], _shape[1], outH, outW);
         var xd = Spatial.Dense(this);
-        Resample(xd.Storage, xd.Offset, y.Storage, planes, _shape[2], _shape[3], rows, cols, adjoint: false);
+        ResampleSeparable(xd.Storage, xd.Offset, y.Storage, planes, _shape[2], _shape[3], rows, cols);
         return y.Record("interpolate", [this], g =>
         {
             var gd = Spatial.Dense(g);
@@ -84,6 +84,38 @@ public sealed partial class Tensor
     // Keys' cubic convolution kernel for |x| <= 1 and for 1 < |x| < 2.
     private static float CubicNear(float x, float a) => ((a + 2) * x - (a + 3)) * x * x + 1;
     private static float CubicFar(float x, float a) => ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+
+    // Forward in two passes per plane, y = Σ_ty wy·(Σ_tx wx·src): each input row resampled along W into tmp[h, wo], then each
+    // output row a weighted sum of tmp rows (vector multiply-adds). 3–4× fewer operations than the direct sum below for
+    // bilinear, and no gathers in the second pass. dst[planes, ho, wo] is fully written.
+    private static void ResampleSeparable(float[] src, int srcOff, float[] dst, int planes, int h, int w, InterpTaps rows, InterpTaps cols)
+    {
+        int ho = rows.Index.Length / rows.Count, wo = cols.Index.Length / cols.Count;
+        Runtime.Parallelism.For(planes, plane =>
+        {
+            float[] tmp = TensorPool.Rent(h * wo);
+            int image = srcOff + plane * h * w;
+            for (int iy = 0; iy < h; iy++)
+            {
+                int rowAt = image + iy * w, tmpAt = iy * wo;
+                for (int ox = 0; ox < wo; ox++)
+                {
+                    float acc = 0;
+                    for (int tx = ox * cols.Count; tx < (ox + 1) * cols.Count; tx++) acc += cols.Weight[tx] * src[rowAt + cols.Index[tx]];
+                    tmp[tmpAt + ox] = acc;
+                }
+            }
+            for (int oy = 0; oy < ho; oy++)
+            {
+                var d = dst.AsSpan(plane * ho * wo + oy * wo, wo);
+                int t0 = oy * rows.Count;
+                System.Numerics.Tensors.TensorPrimitives.Multiply(tmp.AsSpan(rows.Index[t0] * wo, wo), rows.Weight[t0], d);
+                for (int ty = t0 + 1; ty < t0 + rows.Count; ty++)
+                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(tmp.AsSpan(rows.Index[ty] * wo, wo), rows.Weight[ty], d, d);
+            }
+            TensorPool.Return(tmp);
+        });
+    }
 
     // Forward: dst[p,oy,ox] = Σ wy·wx·src[p,iy,ix]; adjoint: dst[p,iy,ix] += wy·wx·src[p,oy,ox]. dst zeroed by caller.
     private static void Resample(float[] src, int srcOff, float[] dst, int planes, int h, int w, InterpTaps rows, InterpTaps cols, bool adjoint)
