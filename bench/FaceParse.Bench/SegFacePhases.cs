@@ -74,6 +74,7 @@ internal static class SegFacePhases
             ("gelu 2", () => u4.Gelu()),
             ("hyper · up", () => hyper.MatMul(u5.Reshape(n, u5.Dim(1), uh * uw))),
             ("fusion", () => FeatureFusion.Fuse(taps, model.LinearC, model.LinearFuse)),
+            ("positional encoding", () => model.PeLayer.Forward(h, w)),
         };
         int h0 = taps[0].Dim(2), w0 = taps[0].Dim(3);
         var mapped = taps.Select((t, i) => model.LinearC[i].Forward(t)).ToArray();
