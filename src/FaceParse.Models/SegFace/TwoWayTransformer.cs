@@ -21,8 +21,10 @@ public sealed class TwoWayTransformer : Module
 
     public (Tensor Tokens, Tensor Image) Forward(Tensor image, Tensor imagePe, Tensor tokens)
     {
-        var keys = image.Flatten(2).Permute(0, 2, 1);  // [N,hw,D]
-        var keyPe = imagePe.Flatten(2).Permute(0, 2, 1);
+        // Channels-last copies made once: every later add, norm and projection then reads contiguous rows (as strided
+        // views each of those ops gathered through the permutation again).
+        var keys = image.Flatten(2).Permute(0, 2, 1).Contiguous();  // [N,hw,D]
+        var keyPe = imagePe.Flatten(2).Permute(0, 2, 1).Contiguous();
         var queries = tokens;
         foreach (var layer in Layers) (queries, keys) = layer.Forward(queries, keys, tokens, keyPe);
         var attn = FinalAttn.Forward(queries.Add(tokens), keys.Add(keyPe), keys);
