@@ -97,6 +97,8 @@ public sealed class InterpolateTests
     [InlineData(InterpolateMode.Bilinear, false, 16, 12, 64, 48)] // rows wide enough for the vector multiply-adds (SegFace's ×4, ×8)
     [InlineData(InterpolateMode.Bicubic, false, 8, 10, 33, 40)]
     [InlineData(InterpolateMode.Nearest, false, 5, 7, 40, 35)]
+    [InlineData(InterpolateMode.Bilinear, false, 40, 9, 5, 4)] // strong downsampling: most input rows are read by no tap
+    [InlineData(InterpolateMode.Nearest, false, 33, 8, 4, 3)]
     public void MatchesReferenceAndFiniteDifferences(InterpolateMode mode, bool ac, int h, int w, int oh, int ow)
     {
         var rng = new Random(h * 13 + oh);

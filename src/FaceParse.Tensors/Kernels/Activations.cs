@@ -17,7 +17,8 @@ public static class Activations
     public static float Gelu(float v) => (float)(v * NormalCdf(v));
 
     /// <summary>Φ(x), the standard normal CDF, to better than 5e-8 relative (below float's 6e-8) over the whole range, tails
-    /// included, in a dozen multiply-adds (the worst case is just left of x = −2.83, where 0.5 + 0.5·erf cancels): |x/√2| ≤ 2 as erf(z) = z·P(z²), beyond as erfc(u) = exp(−u²)·Q(1/u). P (degree 11) and Q (degree 10) are
+    /// included, in a dozen multiply-adds (the worst case is just left of x = −2.83, where 0.5 + 0.5·erf cancels):
+    /// |x/√2| ≤ 2 as erf(z) = z·P(z²), beyond as erfc(u) = exp(−u²)·Q(1/u). P (degree 11) and Q (degree 10) are
     /// weighted least-squares fits to Python's math.erf/erfc at 400 Chebyshev nodes (relative error 5e-11 and 1e-10 in double).
     /// <see cref="Erf"/>'s series is the reference it is tested against; GELU spent ~17 ns per element in that series (SegFace's
     /// upscaling: 148 of 530 ms at 512).</summary>
