@@ -103,6 +103,35 @@ public sealed class SegFaceCommandTests : IDisposable
     }
 
     [Fact]
+    public void LapaCheckpointCarriesFacersAlignmentAndTanhWarp()
+    {
+        var lapa = SegmentationModel.CreateNew("segface-mobilenet", LabelSets.LaPa, 64, seed: 8);
+        string pt = WriteOfficialPt(Path.Combine(_dir, "lapa.pt"), lapa.Module.StateDict());
+        var loaded = PyTorchImport.Load(pt);
+        Assert.Equal("lapa", loaded.Description.Labels);
+        Assert.Equal(0.8, loaded.Description.FaceWarp);
+        Assert.Equal([196.0 / 512, 226.0 / 512, 316.0 / 512, 226.0 / 512, 256.0 / 512, 286.0 / 512, 220.0 / 512, 360.4 / 512, 292.0 / 512, 360.4 / 512],
+            loaded.Description.FaceTemplate!);
+        Assert.Null(PyTorchImport.Load(WriteOfficialPt(Path.Combine(_dir, "celeb.pt"), RandomMobileNet().Module.StateDict())).Description.FaceWarp);
+
+        // the conversion keeps them, and describe can change or remove the warp
+        string converted = Path.Combine(_dir, "lapa.safetensors");
+        var (exit, _, stderr) = CliHarness.Run("convert", "--from", pt, "--to", converted, "--as-model");
+        Assert.True(exit == 0, stderr);
+        Assert.Equal(0.8, SegmentationModel.Load(converted).Description.FaceWarp);
+        (exit, var stdout, stderr) = CliHarness.Run("describe", converted, "-o", converted, "--face-warp", "0.5");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("tanh face warp 0.5", stdout);
+        Assert.Equal(0.5, SegmentationModel.Load(converted).Description.FaceWarp);
+        (exit, _, stderr) = CliHarness.Run("describe", converted, "-o", converted, "--face-warp", "1.5");
+        Assert.Equal(1, exit);
+        Assert.Contains("--face-warp", stderr);
+        (exit, _, stderr) = CliHarness.Run("describe", converted, "-o", converted, "--face-warp", "none");
+        Assert.True(exit == 0, stderr);
+        Assert.Null(SegmentationModel.Load(converted).Description.FaceWarp);
+    }
+
+    [Fact]
     public void DataParallelPrefixIsRemoved()
     {
         var model = RandomMobileNet();

@@ -102,6 +102,28 @@ public sealed class GeometryTests
     }
 
     [Fact]
+    public void MappedWarpSamplesWhereTheMapPoints()
+    {
+        // a 4×2 gradient (channel 0: 10·x + 100·y, channel 1: constant 7); the map squares x and halves y
+        var image = new Image(4, 2, 2);
+        for (int y = 0; y < 2; y++)
+            for (int x = 0; x < 4; x++) (image.Pixels[(y * 4 + x) * 2], image.Pixels[(y * 4 + x) * 2 + 1]) = ((byte)(10 * x + 100 * y), 7);
+        var mapped = Warp.Map(image, 3, 3, (x, y) => (x * x * 0.75, y * 0.5), WarpInterpolation.Bilinear, fill: 0);
+        // row y samples source row y/2: rows 0, 0.5 (blend of 0 and 1), 1; columns x²·0.75: 0, 0.75, 3
+        byte[] expected =
+        [
+            0, 7, 8, 7, 30, 7,
+            50, 7, 58, 7, 80, 7,
+            100, 7, 108, 7, 130, 7,
+        ];
+        Assert.Equal(expected, mapped.Pixels);
+        var outside = Warp.Map(image, 2, 1, (x, y) => (x == 0 ? -1.0 : 3.5, 0.0), WarpInterpolation.Bilinear, fill: 9);
+        Assert.Equal(new byte[] { 9, 9, 20, 8 }, outside.Pixels); // fully outside: fill; half past the edge: blended with fill
+        var nearest = Warp.Map(image, 2, 1, (x, y) => (x * 2.6, 0.6), WarpInterpolation.Nearest);
+        Assert.Equal(new byte[] { 100, 7, 130, 7 }, nearest.Pixels);
+    }
+
+    [Fact]
     public void SimilarityEstimateRecoversTransform()
     {
         var truth = AffineTransform.Rotation(30, 10, 20, 1.5).Then(AffineTransform.Translation(3, -4));

@@ -3,7 +3,7 @@ namespace FaceParse.Imaging.Geometry;
 /// <summary>How a warp samples the source.</summary>
 public enum WarpInterpolation { Nearest, Bilinear }
 
-/// <summary>Affine warps with a constant border (OpenCV warpAffine-like: integer pixel centres, BORDER_CONSTANT).</summary>
+/// <summary>Affine and mapped warps with a constant border (OpenCV warpAffine-like: integer pixel centres, BORDER_CONSTANT).</summary>
 public static class Warp
 {
     /// <summary>Warps <paramref name="source"/> by the forward transform <paramref name="sourceToDestination"/> into a width×height image.</summary>
@@ -29,13 +29,31 @@ public static class Warp
     public static void Affine(ReadOnlySpan<byte> source, int width, int height, int channels, AffineTransform sourceToDestination,
         WarpInterpolation interpolation, byte fill, int newWidth, int newHeight, Span<byte> destination)
     {
+        var inverse = sourceToDestination.Invert();
+        Map(source, width, height, channels, (x, y) => inverse.Apply(x, y), interpolation, fill, newWidth, newHeight, destination);
+    }
+
+    /// <summary>Warps <paramref name="source"/> by an arbitrary inverse map: output pixel (x, y) samples the source at
+    /// <paramref name="destinationToSource"/>(x, y) (pixel coordinates, integer centres) — e.g. a non-linear face warp.</summary>
+    public static Image Map(Image source, int width, int height, Func<int, int, (double X, double Y)> destinationToSource, WarpInterpolation interpolation, byte fill = 0)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var result = new Image(width, height, source.Channels);
+        Map(source.Pixels, source.Width, source.Height, source.Channels, destinationToSource, interpolation, fill, width, height, result.Pixels);
+        return result;
+    }
+
+    // source[h·w·channels], inverse map (x, y) → (sx, sy) → destination[newH·newW·channels]
+    public static void Map(ReadOnlySpan<byte> source, int width, int height, int channels, Func<int, int, (double X, double Y)> destinationToSource,
+        WarpInterpolation interpolation, byte fill, int newWidth, int newHeight, Span<byte> destination)
+    {
+        ArgumentNullException.ThrowIfNull(destinationToSource);
         if (source.Length < (long)width * height * channels || destination.Length < (long)newWidth * newHeight * channels)
             throw new ArgumentException("Buffer sizes do not match the image sizes.");
-        var inverse = sourceToDestination.Invert();
         for (int y = 0; y < newHeight; y++)
             for (int x = 0; x < newWidth; x++)
             {
-                var (sx, sy) = inverse.Apply(x, y);
+                var (sx, sy) = destinationToSource(x, y);
                 var pixel = destination.Slice((y * newWidth + x) * channels, channels);
                 if (interpolation == WarpInterpolation.Nearest) SampleNearest(source, width, height, channels, sx, sy, fill, pixel);
                 else SampleBilinear(source, width, height, channels, sx, sy, fill, pixel);

@@ -54,4 +54,12 @@ public interface IArchitecture
 /// <param name="Labels">The label set the outputs follow (e.g. "segface" for SegFace's 19 CelebAMask-HQ tokens).</param>
 /// <param name="Summary">What the checkpoint holds, for messages (e.g. "SegFace with backbone mobilenet and 19 class tokens").</param>
 /// <param name="Preset">The preset with the same shape, if any.</param>
-public sealed record StateDictMatch(string ConfigJson, string Labels, string Summary, string? Preset);
+public sealed record StateDictMatch(string ConfigJson, string Labels, string Summary, string? Preset)
+{
+    /// <summary>The alignment the checkpoint's models were trained with, when the architecture knows it: the five-point
+    /// template (fractions of the input side) and the tanh-warp factor (see <see cref="Inference.ModelDescription"/>).</summary>
+    public IReadOnlyList<double>? FaceTemplate { get; init; }
+
+    /// <inheritdoc cref="FaceTemplate"/>
+    public double? FaceWarp { get; init; }
+}

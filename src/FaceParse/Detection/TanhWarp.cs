@@ -43,6 +43,18 @@ public sealed record TanhWarp
         return Math.Sign(c) * (Math.Atanh(Math.Min((a - knee) / f, InverseLimit)) * f + knee);
     }
 
+    /// <summary>The half-extent of the aligned frame, in its normalised coordinates, that a network input covers: the
+    /// input's edge (±1) brought back, 1 without a warp, artanh(0.999)·f + 1 − f ≈ 3.24 at f = 0.8.</summary>
+    public double Reach => Inverse(1);
+
+    /// <summary>A size×size aligned-frame pixel coordinate (integer centres) → the network input's grid_sample coordinate
+    /// (align_corners=False, [-1, 1] across the input); the identity map (2a + 1)/size − 1 when f = 0.</summary>
+    public double ToInputGrid(double aligned, int size) => Forward((2 * aligned + 1) / size - 1);
+
+    /// <summary>Input pixel <paramref name="index"/> of a size-pixel side → the aligned-frame pixel coordinate it shows
+    /// (facer's make_tanh_warp_grid along one axis); the index itself when f = 0.</summary>
+    public double AlignedOfInputPixel(int index, int size) => (Inverse((2.0 * index + 1) / size - 1) + 1) * size / 2 - 0.5;
+
     /// <summary><see cref="Forward"/> of a point (x and y independently).</summary>
     public (double X, double Y) Forward((double X, double Y) p) => (Forward(p.X), Forward(p.Y));
 

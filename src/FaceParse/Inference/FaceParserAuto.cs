@@ -24,7 +24,7 @@ public sealed partial class FaceParser
     /// but not parsed: the aligned frame would be mostly upsampled blur.</summary>
     public const float MinParsedFace = 20;
 
-    // Auto mode: detect → align (similarity, bilinear) → network → logits queried at every covered photo pixel's aligned
+    // Auto mode: detect → align (similarity, bilinear; through the description's tanh warp if it has one) → network → logits queried at every covered photo pixel's aligned
     // coordinates (ForwardAt; FP-LIIF answers from its continuous decoder; with another Engine, its logits at the input size
     // sampled bilinearly) → per pixel the face whose softmax maximum is
     // highest wins; pixels outside every face's frame are background. No face: a warning and the Whole behaviour.
@@ -42,22 +42,24 @@ public sealed partial class FaceParser
         }
         int width = photo.Width, height = photo.Height, plane = width * height, k = Labels.Count, size = InputSize;
         var template = Model.Description.FaceTemplate is { } t ? new FaceTemplate(t) : FaceTemplate.CelebAMaskHq;
+        var warp = new TanhWarp(Model.Description.FaceWarp ?? 0);
+        float reach = (float)warp.Reach; // how far (normalised aligned coordinates) the input sees: 1 without a warp
         var labelMap = new byte[plane];
         var confidence = new float[plane];
         float[]? logitPlanes = Options.KeepLogits || Options.KeepProbabilities ? new float[k * plane] : null;
         if (logitPlanes is not null) logitPlanes.AsSpan(plane).Fill(float.NegativeInfinity);
         var parsed = new List<ParsedFace>();
         var frames = faces.Select(f => (Face: f, ToAligned: template.PhotoToAligned(f, size))).ToList();
-        CheckBudget(EstimateAutoBytes(width, height, frames.Select(f => Footprint(f.ToAligned.Invert(), size, width, height))),
+        CheckBudget(EstimateAutoBytes(width, height, frames.Select(f => Footprint(f.ToAligned.Invert(), size, reach, width, height))),
             $"{width}x{height} labels of {faces.Count} detected face(s)");
         foreach (var (face, toAligned) in frames)
         {
-            var region = Footprint(toAligned.Invert(), size, width, height);
+            var region = Footprint(toAligned.Invert(), size, reach, width, height);
             if (region is not { } r) continue;
             var faceLabels = new byte[r.Width * r.Height];
             using (new TensorScope())
             {
-                var input = ModelInput.FromPhoto(FaceTemplate.Warp(photo, toAligned, size), size);
+                var input = ModelInput.FromPhoto(FaceTemplate.Warp(photo, toAligned, size, warp), size);
                 var coords = Tensor.Empty(1, r.Height, r.Width, 2);
                 var inside = new bool[r.Width * r.Height];
                 var c = coords.Span;
@@ -65,11 +67,11 @@ public sealed partial class FaceParser
                     for (int x = 0; x < r.Width; x++)
                     {
                         var (u, v) = toAligned.Apply(r.X + x, r.Y + y);
-                        float gx = (float)((2 * u + 1) / size - 1), gy = (float)((2 * v + 1) / size - 1);
+                        double ax = (2 * u + 1) / size - 1, ay = (2 * v + 1) / size - 1; // normalised aligned coordinates
                         int i = y * r.Width + x;
-                        inside[i] = gx >= -1 && gx <= 1 && gy >= -1 && gy <= 1;
-                        c[2 * i] = Math.Clamp(gx, -1f, 1f);
-                        c[2 * i + 1] = Math.Clamp(gy, -1f, 1f);
+                        inside[i] = Math.Abs((float)ax) <= reach && Math.Abs((float)ay) <= reach;
+                        c[2 * i] = Math.Clamp((float)warp.Forward(ax), -1f, 1f); // the input's grid coordinates
+                        c[2 * i + 1] = Math.Clamp((float)warp.Forward(ay), -1f, 1f);
                     }
                 var logits = (Options.Engine is { } engine // another engine runs the aligned frame; its logits are warped back bilinearly
                     ? engine.Forward(Model, input, size, size).GridSample(coords, GridSampleMode.Bilinear, GridPadding.Border, alignCorners: false)
@@ -117,11 +119,13 @@ public sealed partial class FaceParser
         return 5 * plane + (kept > 0 ? (1 + 2 * kept) * 4 * k * plane : 0) + largest * (10 + 8 * k) + 256L * InputSize * InputSize + (64L << 20);
     }
 
-    // the photo rectangle covered by the aligned frame [0, size)² (its corners mapped back), clipped; null when outside
-    private static FaceBox? Footprint(AffineTransform alignedToPhoto, int size, int width, int height)
+    // the photo rectangle covered by the aligned frame's normalised square [-reach, reach]² (reach 1: pixels [0, size)²; its
+    // corners mapped back), clipped; null when outside
+    private static FaceBox? Footprint(AffineTransform alignedToPhoto, int size, double reach, int width, int height)
     {
         double x0 = double.MaxValue, y0 = double.MaxValue, x1 = double.MinValue, y1 = double.MinValue;
-        foreach (var (u, v) in new (double, double)[] { (-0.5, -0.5), (size - 0.5, -0.5), (-0.5, size - 0.5), (size - 0.5, size - 0.5) })
+        double lo = (1 - reach) * size / 2 - 0.5, hi = (1 + reach) * size / 2 - 0.5;
+        foreach (var (u, v) in new (double, double)[] { (lo, lo), (hi, lo), (lo, hi), (hi, hi) })
         {
             var (x, y) = alignedToPhoto.Apply(u, v);
             (x0, y0, x1, y1) = (Math.Min(x0, x), Math.Min(y0, y), Math.Max(x1, x), Math.Max(y1, y));

@@ -25,6 +25,12 @@ public sealed record ModelDescription(string Architecture, string Name, string C
     /// left eye, right eye, nose, mouth left, mouth right), measured with <c>faceparse detect TRAIN --template</c>; used to
     /// align faces in <see cref="FaceMode.Auto"/>. Null: the CelebAMask-HQ template (<c>FaceTemplate.CelebAMaskHq</c>).</summary>
     public IReadOnlyList<double>? FaceTemplate { get; init; }
+
+    /// <summary>facer's tanh-warp factor f in [0, 1] for <see cref="FaceMode.Auto"/>: the aligned frame's central band
+    /// |c| ≤ 1 − f reaches the input unchanged and everything beyond is compressed into the margin (<c>TanhWarp</c>), and the
+    /// logits come back through the inverse. SegFace's LaPa and Helen models were trained this way (f = 0.8). Null or 0: a
+    /// plain similarity warp.</summary>
+    public double? FaceWarp { get; init; }
 }
 
 /// <summary>A trained model on disk: safetensors weights keyed by PyTorch-style module paths, plus a
@@ -83,6 +89,8 @@ public static class ModelFile
             throw new InvalidDataException($"{name}: input size {description.InputSize} is outside [{ModelDescription.MinInputSize}, {ModelDescription.MaxInputSize}].");
         if (description.FaceTemplate is { } template && FaceTemplateProblem(template) is { } problem)
             throw new InvalidDataException($"{name}: face template: {problem}");
+        if (description.FaceWarp is { } warp && !(warp >= 0 && warp <= 1))
+            throw new InvalidDataException($"{name}: face warp factor {warp.ToString(System.Globalization.CultureInfo.InvariantCulture)} is outside [0, 1].");
         foreach (var (key, tensor) in weights.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             int bad = IndexOfNonFinite(tensor.Span);

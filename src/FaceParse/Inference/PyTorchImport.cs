@@ -41,7 +41,11 @@ public static class PyTorchImport
         if (set.Count != classes)
             throw new ArgumentException($"'{path}' holds {match.Summary} ({classes} classes); label set '{set.Name}' has {set.Count} classes.");
         var description = new ModelDescription(architecture.Name, Path.GetFileNameWithoutExtension(path), match.ConfigJson, set.Name, set.Version,
-            architecture.DefaultInputSize) { Notes = $"Imported from the PyTorch checkpoint {Path.GetFileName(path)}: {match.Summary}." };
+            architecture.DefaultInputSize)
+        {
+            Notes = $"Imported from the PyTorch checkpoint {Path.GetFileName(path)}: {match.Summary}.",
+            FaceTemplate = match.FaceTemplate, FaceWarp = match.FaceWarp,
+        };
         return SegmentationModel.Create(description, state);
     }
 

@@ -41,6 +41,30 @@ public sealed class TanhWarpTests
     }
 
     [Fact]
+    public void Input_pixels_show_facers_grid_and_the_grid_map_inverts_it()
+    {
+        const int size = 64;
+        const double f = 0.8;
+        var warp = new TanhWarp(f);
+        for (int i = 0; i < size; i++)
+        {
+            // facer's make_tanh_warp_grid along one axis (identity matrix): pixel centre i + 0.5 → [-1, 1] → clamped artanh →
+            // back to the frame's continuous coordinates, whose pixel centres are at i + 0.5
+            double u = (i + 0.5) / size * 2 - 1, c = u;
+            if (u > 1 - f) c = Math.Atanh(Math.Clamp((u - 1 + f) / f, -1 + 0.001, 1 - 0.001)) * f + 1 - f;
+            if (u < -1 + f) c = Math.Atanh(Math.Clamp((u + 1 - f) / f, -1 + 0.001, 1 - 0.001)) * f - 1 + f;
+            double facer = (c + 1) / 2 * size - 0.5;
+            Assert.Equal(facer, warp.AlignedOfInputPixel(i, size), 9);
+            Assert.Equal(u, warp.ToInputGrid(warp.AlignedOfInputPixel(i, size), size), 9); // the logits' grid finds pixel i again
+            Assert.Equal(i, new TanhWarp(0).AlignedOfInputPixel(i, size), 12);                  // no warp: the aligned frame itself
+        }
+        Assert.True(warp.AlignedOfInputPixel(0, size) < -size / 2.0); // the margin reaches over half a frame beyond its edge
+        Assert.Equal(Math.Atanh(TanhWarp.InverseLimit) * f + 1 - f, warp.Reach, 12);
+        Assert.Equal(1, new TanhWarp(0).Reach);
+        Assert.Equal((2 * 10.3 + 1) / size - 1, new TanhWarp(0).ToInputGrid(10.3, size), 12);
+    }
+
+    [Fact]
     public void Factor_zero_is_the_plain_similarity_frame_and_bad_factors_are_rejected()
     {
         var warp = new TanhWarp(0);

@@ -45,6 +45,9 @@ public sealed class SegFaceArchitecture : Architecture<SegFaceSettings>, IArchit
             Milestones = [80, 200], Gamma = 0.1, ImageResize = FaceParse.Imaging.Geometry.ResizeMode.Bicubic,
         };
 
+    /// <summary>The tanh-warp factor of the official LaPa and Helen models (segface_lapa.py: make_tanh_warp_grid, 0.8).</summary>
+    public const double LapaFaceWarp = 0.8;
+
     public override SegFaceSettings Preset(string preset, int numClasses)
     {
         if (numClasses < 1) throw new ArgumentOutOfRangeException(nameof(numClasses), $"Need at least one class, got {numClasses}.");
@@ -79,7 +82,7 @@ public sealed class SegFaceArchitecture : Architecture<SegFaceSettings>, IArchit
 
     /// <summary>Recognises an official SegFace state dict (<c>state_dict_backbone</c> of model_299.pt): the decoder keys
     /// (<c>linear_fuse.weight</c>, <c>face_decoder.*_token.weight</c>) and the backbone from its first keys; 19 CelebAMask-HQ
-    /// tokens map to the "segface" label set, 11 LaPa/Helen tokens to "lapa".</summary>
+    /// tokens map to the "segface" label set, 11 LaPa/Helen tokens to "lapa" with facer's alignment and tanh warp.</summary>
     public StateDictMatch? Recognize(IReadOnlyDictionary<string, Tensor> state)
     {
         ArgumentNullException.ThrowIfNull(state);
@@ -93,7 +96,10 @@ public sealed class SegFaceArchitecture : Architecture<SegFaceSettings>, IArchit
         if (backbone is null || order is null) return null;
         string labels = order.Count == 19 ? "segface" : "lapa";
         var settings = new SegFaceSettings(SegFaceConfig.NameOf(backbone.Value), order);
-        return new StateDictMatch(ToJson(settings), labels, $"SegFace with backbone {settings.Backbone} and {order.Count} class tokens", PresetOf(backbone.Value));
+        var match = new StateDictMatch(ToJson(settings), labels, $"SegFace with backbone {settings.Backbone} and {order.Count} class tokens", PresetOf(backbone.Value));
+        // segface_lapa.py and segface_helen.py align each face to facer's standard points and tanh-warp it (factor 0.8)
+        // inside the network's forward; the CelebAMask-HQ model sees plain crops.
+        return order.Count == 19 ? match : match with { FaceTemplate = Detection.FaceTemplate.Facer.Points, FaceWarp = LapaFaceWarp };
     }
 
     // The backbone from SegFace's backbone keys (see each backbone's layout), or null.
