@@ -11,6 +11,7 @@ internal static class BenchModelCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Model file, registered name, or an architecture preset such as segface-mobilenet (random weights).", DefaultValueFactory = _ => "default" };
+        var arch = ModelOptions.Arch();
         var size = new Option<int?>("--size") { Description = "Input side (default: the model's training size)." };
         var outSize = new Option<int?>("--out-size") { Description = "Output side the logits are decoded at (default: --size)." };
         var repeats = new Option<int>("--repeats") { Description = "Timed inference runs; the median is reported.", DefaultValueFactory = _ => 10 };
@@ -27,13 +28,13 @@ internal static class BenchModelCommand
         compare.AcceptOnlyFromAmong("onnxruntime");
         var command = new Command("model", "Inference latency (median), images/s, peak working set and training images/s of a model.")
         {
-            model, size, outSize, repeats, trainSteps, trainReplicas, json, compare,
+            model, arch, size, outSize, repeats, trainSteps, trainReplicas, json, compare,
         };
         command.SetAction(result =>
         {
             string reference = result.GetValue(model)!;
             SegmentationModel segmentation;
-            try { segmentation = ModelRegistry.Load(reference); }
+            try { segmentation = ModelRegistry.Load(reference, result.GetValue(arch)); }
             catch (FileNotFoundException) when (FaceParse.Architectures.ArchitectureRegistry.FindPreset(reference) is { } preset)
             {
                 // an architecture preset with seeded random weights: speed and memory do not depend on the values

@@ -12,14 +12,15 @@ internal static class ExportCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Model file or registered name.", DefaultValueFactory = _ => "default" };
+        var arch = ModelOptions.Arch();
         var onnx = new Option<string>("--onnx") { Description = "Path of the ONNX file to write.", Required = true };
         var size = new Option<int?>("--size") { Description = "Input side the graph takes (default: the model's training size)." };
         var outSize = new Option<int?>("--out-size") { Description = "Output side of the logits (default: --size)." };
         var opset = new Option<int>("--opset") { Description = $"ONNX opset ({OnnxOps.MinOpset}–{OnnxOps.MaxOpset}).", DefaultValueFactory = _ => OnnxOps.DefaultOpset };
-        var command = new Command("export", "Export a model as an ONNX graph for one input and output size.") { model, onnx, size, outSize, opset };
+        var command = new Command("export", "Export a model as an ONNX graph for one input and output size.") { model, arch, onnx, size, outSize, opset };
         command.SetAction(result =>
         {
-            var segmentation = ModelRegistry.Load(result.GetValue(model)!);
+            var segmentation = ModelRegistry.Load(result.GetValue(model)!, result.GetValue(arch));
             int side = result.GetValue(size) ?? segmentation.InputSize;
             var options = OnnxExportOptions.Square(side, result.GetValue(outSize) ?? side, result.GetValue(opset));
             string path = Path.GetFullPath(result.GetValue(onnx)!);

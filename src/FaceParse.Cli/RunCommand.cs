@@ -15,17 +15,18 @@ internal static class RunCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Model file or registered name.", DefaultValueFactory = _ => "default" };
+        var arch = ModelOptions.Arch();
         var input = new Option<string>("--input") { Description = "Input .npy, float32 [N,3,H,W] RGB in [0,1].", Required = true };
         var output = new Option<string>("--output") { Description = "Where to write the logits (.npy, float32 [N,K,out,out]).", Required = true };
         var outSize = new Option<int?>("--out-size") { Description = "Output side (default: the input's H×W)." };
         var repeat = new Option<int>("--repeat") { Description = "Timed runs after a warm-up (0: run once, untimed).", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
-        var command = new Command("run", "Run the network on a raw input tensor (.npy) and write the raw logits (.npy).") { model, input, output, outSize, repeat, json };
+        var command = new Command("run", "Run the network on a raw input tensor (.npy) and write the raw logits (.npy).") { model, arch, input, output, outSize, repeat, json };
         command.SetAction(result =>
         {
             int repeats = result.GetValue(repeat);
             if (repeats < 0) throw new ArgumentException($"--repeat must be ≥ 0, got {repeats}");
-            var segmentation = ModelRegistry.Load(result.GetValue(model)!);
+            var segmentation = ModelRegistry.Load(result.GetValue(model)!, result.GetValue(arch));
             var x = Npy.Read(result.GetValue(input)!);
             if (x.Rank != 4 || x.Dim(1) != 3 || x.Dim(0) < 1 || x.Dim(2) < 1 || x.Dim(3) < 1)
                 throw new ArgumentException($"--input holds {Shapes.Format(x.Shape)}; expected float32 [N, 3, H, W]");

@@ -16,6 +16,7 @@ internal static class SegmentCommand
         var inputs = new Argument<string[]>("inputs") { Description = "Photos, folders of photos, or globs such as photos/*.jpg.", Arity = ArgumentArity.ZeroOrMore };
         var output = new Option<string>("--output", "-o") { Description = "Folder for the outputs (created if missing).", Required = true };
         var model = new Option<string>("--model") { Description = "Model file or registered name.", DefaultValueFactory = _ => "default" };
+        var arch = ModelOptions.Arch();
         var size = new Option<int?>("--size") { Description = "Network input size (default: the model's training size)." };
         var outSize = new Option<string>("--out-size") { Description = "Label map size: original, N (N×N) or WxH.", DefaultValueFactory = _ => "original" };
         var emit = new Option<string>("--emit") { Description = "Comma-separated outputs: labels, overlay, masks, logits.", DefaultValueFactory = _ => "labels,overlay" };
@@ -35,7 +36,7 @@ internal static class SegmentCommand
         var batchOptions = new BatchOptions();
         var command = new Command("segment", "Label every pixel of face photos (skin, eyes, hair, ...) and write label maps, overlays, masks or logits.")
         {
-            inputs, output, model, size, outSize, emit, faceBoxes, engine, budget, faceMode,
+            inputs, output, model, arch, size, outSize, emit, faceBoxes, engine, budget, faceMode,
         };
         batchOptions.AddTo(command);
         command.SetAction(result =>
@@ -57,7 +58,7 @@ internal static class SegmentCommand
             string folder = Directory.CreateDirectory(result.GetValue(output)!).FullName;
             RequireWritable(folder);
             long memoryBudget = SegmentOutputs.ParseBytes(result.GetValue(budget), "--memory-budget") ?? FaceParserOptions.DefaultMemoryBudget;
-            var parser = FaceParser.Load(result.GetValue(model)!, new FaceParserOptions
+            var parser = new FaceParser(ModelRegistry.Load(result.GetValue(model)!, result.GetValue(arch)), new FaceParserOptions
             {
                 InputSize = result.GetValue(size), KeepLogits = kinds.HasFlag(SegmentEmit.Logits), Engine = runtime, MemoryBudget = memoryBudget,
                 Faces = mode == "auto" ? FaceMode.Auto : FaceMode.Whole,

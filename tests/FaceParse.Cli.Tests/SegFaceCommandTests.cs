@@ -132,6 +132,32 @@ public sealed class SegFaceCommandTests : IDisposable
     }
 
     [Fact]
+    public void ArchNamesThePresetAModelMustBe()
+    {
+        string pt = WriteOfficialPt(Path.Combine(_dir, "model_299.pt"), RandomMobileNet().Module.StateDict());
+        string photo = Path.Combine(_dir, "photo.png");
+        FaceParse.Imaging.ImageCodec.Save(photo, FaceParse.Tests.Inference.TinyModels.Photo(40, 36, seed: 4));
+        var (exit, _, stderr) = CliHarness.Run("segment", photo, "-o", Path.Combine(_dir, "out"), "--model", pt, "--arch", "segface-mobilenet", "--size", "64", "--faces", "whole");
+        Assert.True(exit == 0, stderr);
+        (exit, _, stderr) = CliHarness.Run("segment", photo, "-o", Path.Combine(_dir, "out2"), "--model", pt, "--arch", "segface-resnet101", "--size", "64");
+        Assert.Equal(1, exit);
+        Assert.Contains("backbone mobilenet", stderr);
+        Assert.Contains("segface-resnet101", stderr);
+        Assert.False(File.Exists(Path.Combine(_dir, "out2", "photo.labels.png")));
+
+        // a model file records its preset: the same one passes, another is refused naming both
+        Assert.Equal("fp-liif-small", SegmentationModel.PresetOf(ModelRegistry.Load("default").Description));
+        Assert.Equal("fp-liif-small-celebamask-mini", ModelRegistry.Load("default", "fp-liif-small").Name);
+        var e = Assert.Throws<ArgumentException>(() => ModelRegistry.Load("default", "fp-liif"));
+        Assert.Contains("holds fp-liif-small", e.Message);
+        Assert.Contains("not fp-liif.", e.Message);
+        (exit, _, stderr) = CliHarness.Run("export", "--model", "default", "--arch", "segface-mobilenet", "--onnx", Path.Combine(_dir, "x.onnx"));
+        Assert.Equal(1, exit);
+        Assert.Contains("not segface-mobilenet", stderr);
+        Assert.False(File.Exists(Path.Combine(_dir, "x.onnx")));
+    }
+
+    [Fact]
     public void DataParallelPrefixIsRemoved()
     {
         var model = RandomMobileNet();

@@ -51,6 +51,8 @@ public abstract class Architecture<TConfig> : IArchitecture where TConfig : clas
 
     public int ValidateConfig(string configJson) => NumClasses(ReadConfig(configJson));
 
+    public string CanonicalConfigJson(string configJson) => ToJson(ReadConfig(configJson));
+
     public ParsingNetwork Build(VarBuilder vb, string configJson)
     {
         ArgumentNullException.ThrowIfNull(vb);

@@ -29,6 +29,11 @@ public interface IArchitecture
     /// <exception cref="ArgumentException">No preset has that name.</exception>
     string PresetConfigJson(string preset, int numClasses);
 
+    /// <summary>A configuration re-serialised the way <see cref="PresetConfigJson"/> writes it (field order, defaults), so two
+    /// configurations can be compared as strings.</summary>
+    /// <exception cref="InvalidDataException">Unreadable or inconsistent configuration.</exception>
+    string CanonicalConfigJson(string configJson);
+
     /// <summary>Parses and validates a configuration; returns the number of output classes it declares.</summary>
     /// <exception cref="InvalidDataException">Unreadable or inconsistent configuration (the message names the architecture).</exception>
     int ValidateConfig(string configJson);

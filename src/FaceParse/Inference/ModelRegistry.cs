@@ -73,8 +73,9 @@ public static class ModelRegistry
         throw new FileNotFoundException(NotFoundMessage(reference, name, folders), reference);
     }
 
-    /// <summary>Resolves and loads a model (see <see cref="ResolvePath"/>).</summary>
-    public static SegmentationModel Load(string reference) => SegmentationModel.Load(ResolvePath(reference));
+    /// <summary>Resolves and loads a model (see <see cref="ResolvePath"/>); with <paramref name="preset"/> it must be that
+    /// preset (see <see cref="SegmentationModel.Load(string, string?)"/>).</summary>
+    public static SegmentationModel Load(string reference, string? preset = null) => SegmentationModel.Load(ResolvePath(reference), preset);
 
     private static bool IsSegmentationModel(string file)
     {

@@ -54,17 +54,37 @@ public sealed class SegmentationModel
         return Build(description, VarBuilder.Init(seed), strictWeights: null);
     }
 
+    /// <summary>The preset whose configuration a description records (e.g. segface-mobilenet), or null (a custom one).</summary>
+    public static string? PresetOf(ModelDescription description)
+    {
+        ArgumentNullException.ThrowIfNull(description);
+        if (ArchitectureRegistry.Find(description.Architecture) is not { } architecture || !LabelSets.TryGet(description.Labels, out var set)) return null;
+        string config = architecture.CanonicalConfigJson(description.ConfigJson);
+        return architecture.Presets.FirstOrDefault(p => architecture.PresetConfigJson(p, set.Count) == config);
+    }
+
     /// <summary>Builds the network a description names and loads <paramref name="weights"/> into it (every key must match).</summary>
     public static SegmentationModel Create(ModelDescription description, IReadOnlyDictionary<string, Tensor> weights) =>
         Build(description, VarBuilder.Checking(weights), weights);
 
     /// <summary>A FaceParse model file, or a PyTorch checkpoint (.pt/.pth, recognised by its first bytes) through
-    /// <see cref="PyTorchImport"/>.</summary>
-    public static SegmentationModel Load(string path)
+    /// <see cref="PyTorchImport"/>. With <paramref name="preset"/> (<c>--arch</c>, e.g. segface-mobilenet) the model must be
+    /// that preset: a checkpoint is read as it, a model file must record its architecture and configuration.</summary>
+    /// <exception cref="ArgumentException">The file holds another architecture or configuration (the message names both), or
+    /// no architecture has that preset.</exception>
+    public static SegmentationModel Load(string path, string? preset = null)
     {
         using var longLived = TensorScope.Suspend(); // the weights outlive any scope the caller has open
-        if (File.Exists(path) && StateDicts.IsPyTorch(path)) return PyTorchImport.Load(path);
+        if (File.Exists(path) && StateDicts.IsPyTorch(path)) return PyTorchImport.Load(path, preset);
         var (description, weights) = ModelFile.Load(path);
+        if (preset is not null)
+        {
+            var (_, exact) = ArchitectureRegistry.GetPreset(preset);
+            string? actual = PresetOf(description);
+            if (!string.Equals(actual, exact, StringComparison.Ordinal))
+                throw new ArgumentException($"'{path}' holds {(actual is null ? $"a {description.Architecture} model of no preset" : actual)} " +
+                                            $"('{description.Name}'), not {exact}.");
+        }
         return Create(description, weights);
     }
 
