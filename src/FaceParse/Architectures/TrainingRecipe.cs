@@ -6,7 +6,8 @@ namespace FaceParse.Architectures;
 /// <summary>An architecture's default optimiser (AdamW) and learning-rate schedule; each value is replaced by the training
 /// option of the same name when that is set (<see cref="TrainOptions.Recipe"/>).</summary>
 /// <param name="Lr">AdamW base learning rate.</param>
-/// <param name="WeightDecay">AdamW weight decay (weights only; biases and other rank ≤ 1 tensors get none).</param>
+/// <param name="WeightDecay">AdamW weight decay (weights only, biases and other rank ≤ 1 tensors get none, unless
+/// <see cref="DecayAllParameters"/>).</param>
 /// <param name="Schedule">Cosine or multi-step decay (see <see cref="TrainingSchedule"/>).</param>
 /// <param name="WarmupEpochs">Linear warm-up length in epochs (0 = none).</param>
 /// <param name="ClipNorm">Maximum gradient L2 norm; 0 = no clipping.</param>
@@ -17,6 +18,10 @@ public sealed record TrainingRecipe(double Lr, double WeightDecay, LrScheduleKin
 
     /// <summary>Multi-step decay factor.</summary>
     public double Gamma { get; init; } = 0.1;
+
+    /// <summary>Weight decay on every parameter, biases and norm scales included, as <c>torch.optim.AdamW(model.parameters())</c>
+    /// does (SegFace's official recipe); false: the usual split, no decay on rank ≤ 1 tensors.</summary>
+    public bool DecayAllParameters { get; init; }
 
     /// <summary>Interpolation of the training images' plain resize (labels are always nearest); null keeps the run's
     /// <see cref="AugmentOptions.PlainResizeMode"/>.</summary>

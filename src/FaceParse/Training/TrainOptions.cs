@@ -29,7 +29,8 @@ public enum ModelSelection
 /// <para>Optimiser and schedule: every null one of <see cref="Lr"/>, <see cref="WeightDecay"/>, <see cref="Schedule"/>,
 /// <see cref="WarmupEpochs"/>, <see cref="ClipNorm"/>, <see cref="Milestones"/>, <see cref="Gamma"/> takes the value of the
 /// architecture's <see cref="IArchitecture.DefaultRecipe"/> (<see cref="Recipe"/>), and a null <see cref="Size"/> its
-/// <see cref="IArchitecture.DefaultInputSize"/>; the optimiser is AdamW with no decay on biases and other rank ≤ 1 tensors.</para>
+/// <see cref="IArchitecture.DefaultInputSize"/>; the optimiser is AdamW with no decay on biases and other rank ≤ 1 tensors unless the recipe decays all parameters
+/// (SegFace's does).</para>
 /// <para><see cref="ConfigJson"/> holds what must match when a run is resumed; <see cref="Epochs"/>, <see cref="Workers"/>,
 /// <see cref="ValEvery"/>, <see cref="EvalSize"/>, <see cref="ValLimit"/> and the paths are not in it, so a run can be extended or
 /// moved. Extending <see cref="Epochs"/> stretches the schedule (cosine length and default milestones follow the new total).</para>
@@ -120,7 +121,7 @@ public sealed record TrainOptions
         var d = Architecture().DefaultRecipe;
         return new TrainingRecipe(Lr ?? d.Lr, WeightDecay ?? d.WeightDecay, Schedule ?? d.Schedule, WarmupEpochs ?? d.WarmupEpochs, ClipNorm ?? d.ClipNorm)
         {
-            Milestones = Milestones ?? d.Milestones, Gamma = Gamma ?? d.Gamma, ImageResize = d.ImageResize,
+            Milestones = Milestones ?? d.Milestones, Gamma = Gamma ?? d.Gamma, ImageResize = d.ImageResize, DecayAllParameters = d.DecayAllParameters,
         };
     }
 
@@ -166,6 +167,7 @@ public sealed record TrainOptions
         if (ClassWeights is not null) config["class_weights"] = new JsonArray([.. ClassWeights.Select(w => (JsonNode?)w)]);
         if (LabelSmoothing != 0) config["label_smoothing"] = LabelSmoothing;
         if (RareSampling is { } t) config["rare_sampling"] = t;
+        if (recipe.DecayAllParameters) config["decay_all_parameters"] = true;
         if (Replicas != 1) config["replicas"] = Replicas; // changes the numerics (per-part loss means), so a resume must keep it
         return config.ToJsonString();
     }

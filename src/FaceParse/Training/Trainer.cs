@@ -78,7 +78,7 @@ public sealed class Trainer
         loader.Validate(decodeMasks: true); // every mask value checked against the label set before the first step
         val?.Validate(CodecImageDecoder.Instance, decodeMasks: true, maxDegreeOfParallelism: o.Workers).ThrowIfInvalid();
 
-        var optimizer = new AdamW(ParamGroup.DecayAndNoDecay(model.Module), lr: recipe.Lr, weightDecay: recipe.WeightDecay);
+        var optimizer = new AdamW(OptimizerGroups(recipe, model.Module), lr: recipe.Lr, weightDecay: recipe.WeightDecay);
         var log = new TrainingLog(runDir.Path);
         string config = o.ConfigJson();
         var rng = new Xoshiro256((ulong)o.Seed ^ 0x7A17_0000_0000_0003UL);
@@ -267,4 +267,9 @@ public sealed class Trainer
     }
 
     private static string Format(double? value) => value is { } v ? v.ToString("F4", CultureInfo.InvariantCulture) : "-";
+
+    /// <summary>AdamW's parameter groups for a recipe: all parameters decayed (<see cref="TrainingRecipe.DecayAllParameters"/>),
+    /// or weights decayed and rank ≤ 1 tensors (biases, norm scales) not.</summary>
+    internal static ParamGroup[] OptimizerGroups(TrainingRecipe recipe, FaceParse.Nn.Module module) =>
+        recipe.DecayAllParameters ? [ParamGroup.Of(module)] : ParamGroup.DecayAndNoDecay(module);
 }

@@ -29,6 +29,21 @@ public sealed class SegFaceArchitectureTests : IDisposable
         var model = SegmentationModel.CreateNew("segface-mobilenet", LabelSets.LaPa, 64, seed: 1);
         Assert.Equal(SegFaceArchitecture.TokensFor(11), ((SegFaceSettings)System.Text.Json.JsonSerializer.Deserialize(model.Description.ConfigJson, typeof(SegFaceSettings), ModelFile.Json)!).Tokens);
         Assert.Equal(Normalization.ImageNet, model.Network.InputNormalization);
+
+        // train.py: AdamW([{"params": model.parameters()}], weight_decay=…) decays biases and norm scales too
+        Assert.True(r.DecayAllParameters);
+        var groups = Trainer.OptimizerGroups(r, model.Module);
+        var group = Assert.Single(groups);
+        Assert.Null(group.WeightDecay);
+        Assert.Equal(model.Module.NamedParameters().Count(), group.Parameters.Count);
+        Assert.Contains("\"decay_all_parameters\":true", options.ConfigJson());
+        var fp = new TrainOptions { Model = "fp-liif-small", Data = "x", Out = "y" };
+        Assert.False(fp.Recipe().DecayAllParameters);
+        var split = Trainer.OptimizerGroups(fp.Recipe(), model.Module);
+        Assert.Equal(2, split.Length);
+        Assert.Equal(0, split[1].WeightDecay);
+        Assert.All(split[1].Parameters, p => Assert.True(p.Value.Rank <= 1));
+        Assert.DoesNotContain("decay_all_parameters", fp.ConfigJson());
     }
 
     [Fact]

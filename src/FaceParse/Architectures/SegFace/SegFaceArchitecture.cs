@@ -37,12 +37,12 @@ public sealed class SegFaceArchitecture : Architecture<SegFaceSettings>, IArchit
     public override int DefaultInputSize => 512;
 
     /// <summary>The official train_celeb.sh recipe: AdamW lr 1e-4, weight decay 1e-5, MultiStepLR ÷10 at epochs 80 and 200
-    /// (of 300), no warm-up, no clipping, bicubic image resize (labels nearest). (The official optimiser also decays biases; ours, like every architecture here,
-    /// does not decay rank ≤ 1 tensors.)</summary>
+    /// (of 300), no warm-up, no clipping, bicubic image resize (labels nearest), weight decay on every parameter (train.py's
+    /// AdamW over model.parameters(), biases and norms included).</summary>
     public override TrainingRecipe DefaultRecipe { get; } =
         new(Lr: 1e-4, WeightDecay: 1e-5, Schedule: LrScheduleKind.MultiStep, WarmupEpochs: 0, ClipNorm: 0)
         {
-            Milestones = [80, 200], Gamma = 0.1, ImageResize = FaceParse.Imaging.Geometry.ResizeMode.Bicubic,
+            Milestones = [80, 200], Gamma = 0.1, ImageResize = FaceParse.Imaging.Geometry.ResizeMode.Bicubic, DecayAllParameters = true,
         };
 
     /// <summary>The tanh-warp factor of the official LaPa and Helen models (segface_lapa.py: make_tanh_warp_grid, 0.8).</summary>
