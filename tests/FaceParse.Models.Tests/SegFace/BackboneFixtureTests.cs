@@ -7,7 +7,7 @@ namespace FaceParse.Models.Tests.SegFace;
 /// fixture's formula weights (relative L2 ≤ 1e-4 per tap).</summary>
 public sealed class BackboneFixtureTests
 {
-    public static TheoryData<string> Names => ["mobilenet_v3_large", "resnet101", "efficientnet_v2_m", "convnext_base", "swin_b"];
+    public static TheoryData<string> Names => ["mobilenet_v3_large", "resnet101", "efficientnet_v2_m", "convnext_base", "swin_b", "swin_v2_b"];
 
     private static Module Create(string name, VarBuilder vb) => name switch
     {
@@ -16,6 +16,7 @@ public sealed class BackboneFixtureTests
         "efficientnet_v2_m" => new EfficientNetV2M(vb),
         "convnext_base" => new ConvNeXtBase(vb),
         "swin_b" => new SwinTransformer(vb, v2: false),
+        "swin_v2_b" => new SwinTransformer(vb, v2: true),
         _ => throw new ArgumentException(name),
     };
 
@@ -66,7 +67,7 @@ public sealed class BackboneFixtureTests
     {
         var json = TorchFixtures.Json(name);
         long torchParams = json.GetProperty("parameters").GetInt64();
-        long classifier = TorchFixtures.Keys(name).Where(e => e.Key.StartsWith(name switch { "resnet101" => "fc.", "swin_b" => "head.", _ => "classifier." }, StringComparison.Ordinal))
+        long classifier = TorchFixtures.Keys(name).Where(e => e.Key.StartsWith(name switch { "resnet101" => "fc.", "swin_b" or "swin_v2_b" => "head.", _ => "classifier." }, StringComparison.Ordinal))
             .Sum(e => e.Shape.Aggregate(1L, (a, b) => a * b));
         Assert.Equal(torchParams - classifier, Create(name, VarBuilder.Init(0)).ParameterCount);
     }

@@ -4,13 +4,13 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 // Hand-run reference tool: writes libtorch fixtures for FaceParse's tests (see README.md beside this file).
-// usage: dotnet run -c Release [-- [--out DIR] [all | mobilenet_v3_large resnet101 efficientnet_v2_m convnext_base swin_b ops segface_mobilenet]]
+// usage: dotnet run -c Release [-- [--out DIR] [all | mobilenet_v3_large resnet101 efficientnet_v2_m convnext_base swin_b swin_v2_b ops segface_mobilenet]]
 var argList = args.ToList();
 string outDir = Path.Combine(RepoRoot(), "tests", "FaceParse.Models.Tests", "Fixtures", "torch");
 int o = argList.IndexOf("--out");
 if (o >= 0) { outDir = Path.GetFullPath(argList[o + 1]); argList.RemoveRange(o, 2); }
 var what = argList.Count == 0 || argList.Contains("all")
-    ? new List<string> { "mobilenet_v3_large", "resnet101", "efficientnet_v2_m", "convnext_base", "swin_b", "ops", "segface_mobilenet" }
+    ? new List<string> { "mobilenet_v3_large", "resnet101", "efficientnet_v2_m", "convnext_base", "swin_b", "swin_v2_b", "ops", "segface_mobilenet" }
     : argList;
 Directory.CreateDirectory(outDir);
 torch.set_num_threads(Math.Max(1, Environment.ProcessorCount));
@@ -25,7 +25,8 @@ foreach (var name in what)
         case "resnet101": Backbone(name, new ResNet101(), 44_549_160, "layer1..layer4"); break;
         case "efficientnet_v2_m": Backbone(name, new EfficientNetV2M(), 54_139_356, "features after 2, 3, 5, 8"); break;
         case "convnext_base": Backbone(name, new ConvNeXtBase(), 88_591_464, "features after 1, 3, 5, 7"); break;
-        case "swin_b": Backbone(name, new SwinB(), 87_768_224, "features after 1, 3, 5, 7 (NHWC, before the final norm), permuted to NCHW"); break;
+        case "swin_b": Backbone(name, new Swin(v2: false), 87_768_224, "features after 1, 3, 5, 7 (NHWC, before the final norm), permuted to NCHW"); break;
+        case "swin_v2_b": Backbone(name, new Swin(v2: true), 87_930_848, "features after 1, 3, 5, 7 (NHWC, before the final norm), permuted to NCHW"); break;
         case "ops": OpFixtures.Write(outDir); break;
         case "segface_mobilenet": SegFaceFixture.Write(outDir); break;
         default: throw new ArgumentException($"unknown fixture '{name}'");

@@ -4,11 +4,12 @@ using static TorchSharp.torch;
 
 namespace TorchReference;
 
-// torchvision.models.swin_b (torchvision/models/swin_transformer.py, v1): features.0 = Sequential(conv 4x4/4, Permute,
-// LayerNorm); features 1, 3, 5, 7 = stages of SwinTransformerBlock (depths 2, 2, 18, 2; heads 4, 8, 16, 32; window 7;
-// odd blocks shifted by 3); features 2, 4, 6 = PatchMerging; norm, permute, avgpool, flatten, head.
+// torchvision.models.swin_b / swin_v2_b (torchvision/models/swin_transformer.py): features.0 = Sequential(conv 4x4/4,
+// Permute, LayerNorm); features 1, 3, 5, 7 = stages of SwinTransformerBlock(V2) (depths 2, 2, 18, 2; heads 4, 8, 16, 32;
+// window 7 (v1) / 8 (v2); odd blocks shifted by window/2); features 2, 4, 6 = PatchMerging(V2); norm, permute, avgpool,
+// flatten, head.
 // Works channel-last: x[N,H,W,C]. Taps = stage outputs 1, 3, 5, 7 permuted to NCHW (as SegFace's hook does).
-internal sealed class SwinB : nn.Module<Tensor, Tensor>, ITapped
+internal sealed class Swin : nn.Module<Tensor, Tensor>, ITapped
 {
     // ShiftedWindowAttention: own parameter relative_position_bias_table [(2w-1)^2, heads], buffer relative_position_index
     // (int64, [w^4]), children qkv (C -> 3C), proj. x[N,H,W,C] -> same
@@ -21,88 +22,78 @@ internal sealed class SwinB : nn.Module<Tensor, Tensor>, ITapped
 
         public ShiftedWindowAttention(long dim, long window, long shift, long heads) : base(nameof(ShiftedWindowAttention))
         {
-            this.window = window;
-            this.shift = shift;
-            this.heads = heads;
+            (this.window, this.shift, this.heads) = (window, shift, heads);
             qkv = nn.Linear(dim, dim * 3);
             proj = nn.Linear(dim, dim);
             register_module(nameof(qkv), qkv);
             register_module(nameof(proj), proj);
             relative_position_bias_table = new Parameter(zeros((2 * window - 1) * (2 * window - 1), heads));
             register_parameter(nameof(relative_position_bias_table), relative_position_bias_table);
-            // index[(i, j)] = (dy + w - 1) * (2w - 1) + (dx + w - 1) for tokens i, j of a window (row-major)
-            long n = window * window;
-            var idx = new long[n * n];
-            for (long i = 0; i < n; i++)
-                for (long j = 0; j < n; j++)
-                    idx[i * n + j] = (i / window - j / window + window - 1) * (2 * window - 1) + (i % window - j % window + window - 1);
-            relative_position_index = tensor(idx, ScalarType.Int64);
+            relative_position_index = SwinWindows.RelativePositionIndex(window);
             register_buffer(nameof(relative_position_index), relative_position_index);
-        }
-
-        // Python slice [start:stop] on a dimension of length len (negative from the end, null = open).
-        private static (long, long) PySlice(long? start, long? stop, long len)
-        {
-            long Norm(long? v, long open) => v is null ? open : Math.Clamp(v.Value < 0 ? v.Value + len : v.Value, 0, len);
-            return (Norm(start, 0), Norm(stop, len));
         }
 
         public override Tensor forward(Tensor input)
         {
-            long b = input.shape[0], h = input.shape[1], w = input.shape[2], c = input.shape[3], ws = window;
-            long padR = (ws - w % ws) % ws, padB = (ws - h % ws) % ws;
-            var x = nn.functional.pad(input, new long[] { 0, 0, 0, padR, 0, padB });
-            long pH = x.shape[1], pW = x.shape[2];
-            long shiftH = ws >= pH ? 0 : shift, shiftW = ws >= pW ? 0 : shift; // torchvision: no shift if the window covers the map
-            bool shifted = shiftH + shiftW > 0;
-            if (shifted) x = x.roll(new[] { -shiftH, -shiftW }, new long[] { 1, 2 });
-            long nW = pH / ws * (pW / ws), n = ws * ws;
-            x = x.view(b, pH / ws, ws, pW / ws, ws, c).permute(0, 1, 3, 2, 4, 5).reshape(b * nW, n, c);
-            var qkvOut = qkv.call(x).reshape(x.shape[0], n, 3, heads, c / heads).permute(2, 0, 3, 1, 4);
-            var q = qkvOut[0] * Math.Pow(c / heads, -0.5);
-            var k = qkvOut[1];
-            var v = qkvOut[2];
-            var attn = q.matmul(k.transpose(-2, -1));
-            var bias = relative_position_bias_table[relative_position_index].view(n, n, -1).permute(2, 0, 1).contiguous().unsqueeze(0);
-            attn = attn + bias;
-            if (shifted)
-            {
-                var mask = zeros(pH, pW);
-                var hs = new[] { PySlice(0, -ws, pH), PySlice(-ws, -shiftH, pH), PySlice(-shiftH, null, pH) };
-                var wsl = new[] { PySlice(0, -ws, pW), PySlice(-ws, -shiftW, pW), PySlice(-shiftW, null, pW) };
-                int count = 0;
-                foreach (var (h0, h1) in hs)
-                    foreach (var (w0, w1) in wsl)
-                    {
-                        if (h1 > h0 && w1 > w0) mask[TensorIndex.Slice(h0, h1), TensorIndex.Slice(w0, w1)] = tensor((float)count);
-                        count++;
-                    }
-                mask = mask.view(pH / ws, ws, pW / ws, ws).permute(0, 2, 1, 3).reshape(nW, n);
-                mask = mask.unsqueeze(1) - mask.unsqueeze(2);
-                mask = mask.masked_fill(mask != 0, -100.0f).masked_fill(mask == 0, 0.0f);
-                attn = attn.view(x.shape[0] / nW, nW, heads, n, n) + mask.unsqueeze(1).unsqueeze(0);
-                attn = attn.view(-1, heads, n, n);
-            }
-            attn = softmax(attn, -1);
-            x = attn.matmul(v).transpose(1, 2).reshape(x.shape[0], n, c);
-            x = proj.call(x);
-            x = x.view(b, pH / ws, pW / ws, ws, ws, c).permute(0, 1, 3, 2, 4, 5).reshape(b, pH, pW, c);
-            if (shifted) x = x.roll(new[] { shiftH, shiftW }, new long[] { 1, 2 });
-            return x[.., TensorIndex.Slice(0, h), TensorIndex.Slice(0, w), ..].contiguous();
+            var bias = SwinWindows.GatherBias(relative_position_bias_table, relative_position_index, window);
+            return SwinWindows.Attention(input, qkv.weight!, qkv.bias, proj.weight!, proj.bias, bias, window, shift, heads, logitScale: null);
         }
     }
 
-    // SwinTransformerBlock: norm1, attn, norm2, mlp (Linear C->4C, GELU, Dropout, Linear 4C->C, Dropout: keys mlp.0, mlp.3).
+    // ShiftedWindowAttentionV2: own parameter logit_scale [heads,1,1]; buffers relative_coords_table [1,2w-1,2w-1,2]
+    // (sign(t)·log2(|t|+1)/3, t = 8·Δ/(w-1)) and relative_position_index; children qkv, proj, cpb_mlp (Linear 2 -> 512,
+    // ReLU, Linear 512 -> heads without bias). Bias = 16·sigmoid(cpb_mlp(table) gathered). x[N,H,W,C] -> same
+    private sealed class ShiftedWindowAttentionV2 : nn.Module<Tensor, Tensor>
+    {
+        private readonly Linear qkv, proj;
+        private readonly Sequential cpb_mlp;
+        private readonly Parameter logit_scale;
+        private readonly Tensor relative_coords_table, relative_position_index;
+        private readonly long window, shift, heads;
+
+        public ShiftedWindowAttentionV2(long dim, long window, long shift, long heads) : base(nameof(ShiftedWindowAttentionV2))
+        {
+            (this.window, this.shift, this.heads) = (window, shift, heads);
+            qkv = nn.Linear(dim, dim * 3);
+            proj = nn.Linear(dim, dim);
+            register_module(nameof(qkv), qkv);
+            register_module(nameof(proj), proj);
+            var coords = arange(-(window - 1), window, dtype: ScalarType.Float32);
+            var grid = stack(meshgrid(new[] { coords, coords }, indexing: "ij")).permute(1, 2, 0).contiguous().unsqueeze(0);
+            grid = grid / (window - 1) * 8;
+            relative_coords_table = grid.sign() * (grid.abs() + 1.0).log2() / 3.0;
+            register_buffer(nameof(relative_coords_table), relative_coords_table);
+            relative_position_index = SwinWindows.RelativePositionIndex(window);
+            register_buffer(nameof(relative_position_index), relative_position_index);
+            logit_scale = new Parameter((10 * ones(heads, 1, 1)).log());
+            register_parameter(nameof(logit_scale), logit_scale);
+            cpb_mlp = nn.Sequential(nn.Linear(2, 512), nn.ReLU(), nn.Linear(512, heads, hasBias: false));
+            register_module(nameof(cpb_mlp), cpb_mlp);
+        }
+
+        public override Tensor forward(Tensor input)
+        {
+            var table = cpb_mlp.call(relative_coords_table).view(-1, heads);
+            var bias = 16 * SwinWindows.GatherBias(table, relative_position_index, window).sigmoid();
+            return SwinWindows.Attention(input, qkv.weight!, qkv.bias, proj.weight!, proj.bias, bias, window, shift, heads, logit_scale);
+        }
+    }
+
+    // SwinTransformerBlock (v1: x + attn(norm1(x)), x + mlp(norm2(x))) / SwinTransformerBlockV2 (res-post-norm:
+    // x + norm1(attn(x)), x + norm2(mlp(x))): norm1, attn, norm2, mlp (Linear C->4C, GELU, Dropout, Linear 4C->C, Dropout:
+    // keys mlp.0, mlp.3). Stochastic depth = identity in eval.
     private sealed class Block : nn.Module<Tensor, Tensor>
     {
         private readonly LayerNorm norm1, norm2;
-        private readonly ShiftedWindowAttention attn;
+        private readonly nn.Module<Tensor, Tensor> attn;
         private readonly Sequential mlp;
+        private readonly bool v2;
 
-        public Block(long dim, long heads, long shift) : base("SwinTransformerBlock")
+        public Block(long dim, long heads, long window, long shift, bool v2) : base(v2 ? "SwinTransformerBlockV2" : "SwinTransformerBlock")
         {
+            this.v2 = v2;
             norm1 = nn.LayerNorm(dim);
-            attn = new ShiftedWindowAttention(dim, 7, shift, heads);
+            attn = v2 ? new ShiftedWindowAttentionV2(dim, window, shift, heads) : new ShiftedWindowAttention(dim, window, shift, heads);
             norm2 = nn.LayerNorm(dim);
             mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Dropout(0.0), nn.Linear(4 * dim, dim), nn.Dropout(0.0));
             register_module(nameof(norm1), norm1);
@@ -113,21 +104,29 @@ internal sealed class SwinB : nn.Module<Tensor, Tensor>, ITapped
 
         public override Tensor forward(Tensor x)
         {
-            x = x + attn.call(norm1.call(x)); // stochastic depth = identity in eval
+            if (v2)
+            {
+                x = x + norm1.call(attn.call(x));
+                return x + norm2.call(mlp.call(x));
+            }
+            x = x + attn.call(norm1.call(x));
             return x + mlp.call(norm2.call(x));
         }
     }
 
-    // PatchMerging: reduction Linear(4C -> 2C, no bias), norm LayerNorm(4C). x[N,H,W,C] -> [N,ceil(H/2),ceil(W/2),2C]
+    // PatchMerging (v1: norm LayerNorm(4C) before the reduction) / PatchMergingV2 (norm LayerNorm(2C) after it); reduction
+    // Linear(4C -> 2C, no bias). x[N,H,W,C] -> [N,ceil(H/2),ceil(W/2),2C]
     private sealed class PatchMerging : nn.Module<Tensor, Tensor>
     {
         private readonly Linear reduction;
         private readonly LayerNorm norm;
+        private readonly bool v2;
 
-        public PatchMerging(long dim) : base(nameof(PatchMerging))
+        public PatchMerging(long dim, bool v2) : base(v2 ? "PatchMergingV2" : nameof(PatchMerging))
         {
+            this.v2 = v2;
             reduction = nn.Linear(4 * dim, 2 * dim, hasBias: false);
-            norm = nn.LayerNorm(4 * dim);
+            norm = nn.LayerNorm(v2 ? 2 * dim : 4 * dim);
             register_module(nameof(reduction), reduction);
             register_module(nameof(norm), norm);
         }
@@ -140,7 +139,8 @@ internal sealed class SwinB : nn.Module<Tensor, Tensor>, ITapped
             var x1 = x[.., TensorIndex.Slice(1, null, 2), TensorIndex.Slice(0, null, 2), ..];
             var x2 = x[.., TensorIndex.Slice(0, null, 2), TensorIndex.Slice(1, null, 2), ..];
             var x3 = x[.., TensorIndex.Slice(1, null, 2), TensorIndex.Slice(1, null, 2), ..];
-            return reduction.call(norm.call(cat(new[] { x0, x1, x2, x3 }, -1)));
+            var merged = cat(new[] { x0, x1, x2, x3 }, -1);
+            return v2 ? norm.call(reduction.call(merged)) : reduction.call(norm.call(merged));
         }
     }
 
@@ -150,9 +150,11 @@ internal sealed class SwinB : nn.Module<Tensor, Tensor>, ITapped
     private readonly nn.Module<Tensor, Tensor> permute, avgpool, flatten;
     private readonly Linear head;
 
-    public SwinB() : base("SwinTransformer")
+    // v2 = false: swin_b (window 7); true: swin_v2_b (window 8)
+    public Swin(bool v2) : base("SwinTransformer")
     {
         long[] depths = { 2, 2, 18, 2 }, heads = { 4, 8, 16, 32 };
+        long window = v2 ? 8 : 7;
         var layers = new List<nn.Module<Tensor, Tensor>>
         {
             nn.Sequential(nn.Conv2d(3, 128, 4, stride: 4L, padding: 0L), new Permute(0, 2, 3, 1), nn.LayerNorm(128)),
@@ -160,8 +162,9 @@ internal sealed class SwinB : nn.Module<Tensor, Tensor>, ITapped
         for (int s = 0; s < 4; s++)
         {
             long dim = 128L << s;
-            layers.Add(nn.Sequential(Enumerable.Range(0, (int)depths[s]).Select(i => (nn.Module<Tensor, Tensor>)new Block(dim, heads[s], i % 2 == 0 ? 0 : 3)).ToArray()));
-            if (s < 3) layers.Add(new PatchMerging(dim));
+            layers.Add(nn.Sequential(Enumerable.Range(0, (int)depths[s])
+                .Select(i => (nn.Module<Tensor, Tensor>)new Block(dim, heads[s], window, i % 2 == 0 ? 0 : window / 2, v2)).ToArray()));
+            if (s < 3) layers.Add(new PatchMerging(dim, v2));
         }
         features = nn.Sequential(layers);
         norm = nn.LayerNorm(1024);
