@@ -11,6 +11,11 @@ if (args.Length > 0 && args[0] == "train-profile")
     FaceParse.Bench.TrainProfile.Run(args[1..]);
     return;
 }
+if (args.Length > 0 && args[0] == "segment-profile")
+{
+    FaceParse.Bench.SegmentProfile.Run(args[1..]);
+    return;
+}
 if (args.Length > 0 && args[0] == "segface-phases")
 {
     FaceParse.Bench.SegFacePhases.Run(args[1..]);
