@@ -8,12 +8,12 @@ using TorchBench;
 using static TorchSharp.torch;
 using Ours = FaceParse.Tensors;
 
-// Hand-run: FaceParse's engine and libtorch 2.10 (TorchSharp-cpu 0.107) on the same FP-LIIF weights and inputs, in one
+// Hand-run: FaceParse's engine and libtorch 2.10 (TorchSharp-cpu 0.107) on the same weights and inputs, in one
 // process, interleaved; peak memory per engine from child processes (VmHWM). See README.md beside this file.
 //   infer MODEL SIZE OUT THREADS [REPEATS]    latency (median, min) of both, after a parity check
 //   train MODEL SIZE BATCH THREADS [STEPS]    training images/s of both (forward + loss + backward + AdamW)
 //   peak ENGINE infer|train MODEL SIZE OUT|BATCH THREADS   one engine alone; prints its peak resident memory
-// MODEL: default (the bundled model) or an FP-LIIF preset (fp-liif, fp-liif-small) with seeded random weights.
+// MODEL: default (the bundled model), an FP-LIIF preset (fp-liif, fp-liif-small) or segface-mobilenet, with seeded random weights.
 var inv = CultureInfo.InvariantCulture;
 if (args.Length < 5) { Console.Error.WriteLine("usage: infer|train MODEL SIZE OUT|BATCH THREADS [REPEATS|STEPS] | peak ENGINE infer|train MODEL SIZE OUT|BATCH THREADS"); return 2; }
 if (args[0] == "peak") return Peak(args[1], args[2], args[3], int.Parse(args[4], inv), int.Parse(args[5], inv), int.Parse(args[6], inv));
@@ -48,8 +48,11 @@ static SegmentationModel Load(string name, int size) =>
     name == "default" ? ModelRegistry.Load("default")
     : SegmentationModel.CreateNew(name, FaceParse.Labels.LabelSets.CelebAMaskHq, size, seed: 0);
 
-static TorchFpLiif ToTorch(SegmentationModel model)
+static ITorchSide ToTorch(SegmentationModel model)
 {
+    if (model.Architecture.Name == "segface")
+        return model.Name.StartsWith("segface-mobilenet", StringComparison.Ordinal) ? new TorchSegFace(model.Module.StateDict())
+            : throw new NotSupportedException($"{model.Name}: only SegFace's mobilenet backbone is written in TorchSharp here.");
     var config = ((FaceParse.Architectures.Architecture<FpLiifConfig>)FaceParse.Architectures.ArchitectureRegistry.Get("fp-liif")).ReadConfig(model.Description.ConfigJson);
     if (config.Upsampling != FpLiifUpsampling.Bilinear || config.PositionalEncoding != FpLiifPositionalEncoding.LiifRelative ||
         config.ResidualScale != 1 || !config.GroupResidualConv || config.DownStrides.Any(s => s != 2))
@@ -70,14 +73,14 @@ static float[] OursInfer(SegmentationModel model, Ours.Tensor x, int outSize)
     return model.Forward(x, outSize, outSize).Contiguous().ToArray();
 }
 
-static float[] TorchInfer(TorchFpLiif model, Tensor x, int outSize)
+static float[] TorchInfer(ITorchSide model, Tensor x, int outSize)
 {
     using var inference = inference_mode();
     using var scope = NewDisposeScope();
     return model.Forward(x, outSize, outSize).contiguous().data<float>().ToArray();
 }
 
-static void Infer(SegmentationModel model, TorchFpLiif torchModel, int size, int outSize, int repeats)
+static void Infer(SegmentationModel model, ITorchSide torchModel, int size, int outSize, int repeats)
 {
     var x = Image(size);
     var tx = tensor(x.ToArray(), [1, 3, size, size]);
@@ -119,12 +122,12 @@ static double Median(List<double> values)
     return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
 }
 
-static void Train(SegmentationModel model, TorchFpLiif torchModel, int size, int batch, int steps)
+static void Train(SegmentationModel model, ITorchSide torchModel, int size, int batch, int steps)
 {
     var ours = new OursTrainer(model, size, batch);
-    var theirs = new TorchTrainer(torchModel, size, batch, model.Labels.Count);
-    var (lossOurs, lossTorch) = (ours.Step(), theirs.Step()); // warm-up step each
-    Console.WriteLine($"first-step loss: faceparse {lossOurs:F4}, libtorch {lossTorch:F4} (random labels; different query draws)");
+    var theirs = TorchTrainerOf(torchModel, model, size, batch);
+    var (lossOurs, lossTorch) = (ours.Step(), theirs()); // warm-up step each
+    Console.WriteLine($"first-step loss: faceparse {lossOurs:F4}, libtorch {lossTorch:F4} (random labels; FP-LIIF: different batches and query draws, SegFace: the same batch)");
     var a = new List<double>();
     var b = new List<double>();
     for (int r = 0; r < 3; r++) // three interleaved blocks of `steps` steps
@@ -133,12 +136,18 @@ static void Train(SegmentationModel model, TorchFpLiif torchModel, int size, int
         for (int s = 0; s < steps; s++) ours.Step();
         a.Add(batch * steps / clock.Elapsed.TotalSeconds);
         clock.Restart();
-        for (int s = 0; s < steps; s++) theirs.Step();
+        for (int s = 0; s < steps; s++) theirs();
         b.Add(batch * steps / clock.Elapsed.TotalSeconds);
     }
     Console.WriteLine($"faceparse training {string.Join(", ", a.Select(v => v.ToString("F2", CultureInfo.InvariantCulture)))} images/s (median {Median(a):F2})");
     Console.WriteLine($"libtorch  training {string.Join(", ", b.Select(v => v.ToString("F2", CultureInfo.InvariantCulture)))} images/s (median {Median(b):F2})");
     Console.WriteLine($"ratio faceparse/libtorch: {Median(a) / Median(b):F2}");
+}
+
+static Func<double> TorchTrainerOf(ITorchSide torchModel, SegmentationModel model, int size, int batch)
+{
+    var (images, labels) = OursTrainer.Batch(model.Labels.Count, size, batch);
+    return torchModel.Trainer(images.ToArray(), labels.Data, size, batch, model.Labels.Count);
 }
 
 static int Peak(string engine, string mode, string modelName, int size, int fourth, int threads)
@@ -154,7 +163,7 @@ static int Peak(string engine, string mode, string modelName, int size, int four
     {
         var torchModel = ToTorch(model);
         if (mode == "infer") { var x = tensor(Image(size).ToArray(), [1, 3, size, size]); for (int r = 0; r < 3; r++) TorchInfer(torchModel, x, fourth); }
-        else { var t = new TorchTrainer(torchModel, size, fourth, model.Labels.Count); for (int s = 0; s < 4; s++) t.Step(); }
+        else { var t = TorchTrainerOf(torchModel, model, size, fourth); for (int s = 0; s < 4; s++) t(); }
     }
     string hwm = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
     Console.WriteLine((long.Parse(hwm.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024).ToString(CultureInfo.InvariantCulture));

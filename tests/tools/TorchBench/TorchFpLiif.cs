@@ -10,7 +10,7 @@ namespace TorchBench;
 /// chunks of output pixels as LIIF's batched_predict does. Only the configurations the presets use: bilinear sampling,
 /// LIIF-relative encoding, residual scale 1, a closing conv per group.</summary>
 // x [N, 3, H, W] in [0, 1] → logits [N, K, outH, outW]
-internal sealed class TorchFpLiif
+internal sealed class TorchFpLiif : ITorchSide
 {
     private readonly Dictionary<string, TorchSharp.Modules.Parameter> _w;
     private readonly int[] _blocks;
@@ -26,6 +26,9 @@ internal sealed class TorchFpLiif
     }
 
     public IEnumerable<TorchSharp.Modules.Parameter> Parameters => _w.Values;
+
+    // FP-LIIF's libtorch step draws its own batch (rand, randint) and its query pixels (randperm): see TorchTrainer
+    public Func<double> Trainer(float[] images, int[] labels, int size, int batch, int classes) => new TorchTrainer(this, size, batch, classes).Step;
 
     private Tensor Conv(Tensor x, string name, long stride = 1) => F.conv2d(x, _w[name + ".weight"], _w[name + ".bias"], strides: [stride, stride], padding: [1, 1]);
 
@@ -98,7 +101,7 @@ internal sealed class TorchFpLiif
     }
 
     // x [N, 3, H, W] → [N, K, outH, outW], decoded in chunks of whole output rows
-    public Tensor Forward(Tensor x, long outH, long outW)
+    public Tensor Forward(Tensor x, int outH, int outW)
     {
         var (z, g) = Encode(x);
         var reduced = Reduce(z);

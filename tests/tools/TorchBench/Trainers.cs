@@ -21,11 +21,17 @@ internal sealed class OursTrainer
     {
         _network = model.Clone().Network;
         _optimizer = new AdamW([new ParamGroup(_network.Module.NamedParameters())], lr: 1e-4);
+        (_images, _labels) = Batch(model.Labels.Count, size, batch);
+    }
+
+    /// <summary>The fixed random batch both engines train on: images [batch, 3, size, size] in [0, 1], labels [batch, size, size].</summary>
+    public static (Ours.Tensor Images, Ours.IntTensor Labels) Batch(int classes, int size, int batch)
+    {
         var random = new Random(7);
-        _images = Ours.Tensor.Uniform(random, 0f, 1f, batch, 3, size, size);
+        var images = Ours.Tensor.Uniform(random, 0f, 1f, batch, 3, size, size);
         var labels = new int[batch * size * size];
-        for (int i = 0; i < labels.Length; i++) labels[i] = random.Next(model.Labels.Count);
-        _labels = new Ours.IntTensor(labels, batch, size, size);
+        for (int i = 0; i < labels.Length; i++) labels[i] = random.Next(classes);
+        return (images, new Ours.IntTensor(labels, batch, size, size));
     }
 
     public double Step()
