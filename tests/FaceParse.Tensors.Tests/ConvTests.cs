@@ -90,6 +90,54 @@ public sealed class ConvTests
         OpCheck.Gradients(v => v[0].Conv2d(v[1], v[2], v[3], epilogue, padding: 1), [x, wt, b, r], eps: 1e-3f, atol: 5e-3f, maxProbes: 12);
     }
 
+    /// <summary>The backward passes' parallel paths (the fused ReLU's mask in chunks, bias sums per channel, the weight
+    /// gradient split over pixel chunks and threads) on maps big enough to take them, at 1 and 2 threads, against
+    /// double-precision sums built from the forward output's own ReLU mask.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void FusedReluBackwardOnLargeMapsMatchesDoubleSums(int threads)
+    {
+        int saved = FaceParse.Tensors.Runtime.Parallelism.Threads;
+        FaceParse.Tensors.Runtime.Parallelism.Threads = threads;
+        try
+        {
+            var rng = new Random(5);
+            const int N = 2, Cin = 4, H = 64, W = 64, Cout = 8;
+            var x = OpCheck.Input(rng, [N, Cin, H, W]);
+            var wt = OpCheck.Input(rng, [Cout, Cin, 3, 3]);
+            var b = OpCheck.Input(rng, [Cout]);
+            var g = OpCheck.Input(rng, [N, Cout, H, W]).Detach();
+            var y = x.Conv2d(wt, b, null, Epilogue.Relu, padding: 1);
+            y.Mul(g).Sum().Backward();
+            float[] yv = y.ToArray(), gv = g.ToArray(), xv = x.ToArray();
+            var db = new double[Cout];
+            var dw = new double[Cout * Cin * 9];
+            for (int n = 0; n < N; n++)
+                for (int co = 0; co < Cout; co++)
+                    for (int oy = 0; oy < H; oy++)
+                        for (int ox = 0; ox < W; ox++)
+                        {
+                            int o = ((n * Cout + co) * H + oy) * W + ox;
+                            if (!(yv[o] > 0)) continue;
+                            db[co] += gv[o];
+                            for (int ci = 0; ci < Cin; ci++)
+                                for (int ky = 0; ky < 3; ky++)
+                                    for (int kx = 0; kx < 3; kx++)
+                                    {
+                                        int iy = oy - 1 + ky, ix = ox - 1 + kx;
+                                        if ((uint)iy < H && (uint)ix < W) dw[((co * Cin + ci) * 3 + ky) * 3 + kx] += (double)gv[o] * xv[((n * Cin + ci) * H + iy) * W + ix];
+                                    }
+                        }
+            OpCheck.Close(db.Select(v => (float)v).ToArray(), b.Grad!.ToArray(), 1e-3f, 1e-4f, $"bias grad t={threads}");
+            OpCheck.Close(dw.Select(v => (float)v).ToArray(), wt.Grad!.ToArray(), 1e-3f, 1e-4f, $"weight grad t={threads}");
+        }
+        finally
+        {
+            FaceParse.Tensors.Runtime.Parallelism.Threads = saved;
+        }
+    }
+
     [Fact]
     public void BadArgumentsThrowArgumentExceptionNamingShapes()
     {

@@ -1,3 +1,5 @@
+using FaceParse.Tensors.Runtime;
+
 namespace FaceParse.Tensors.Kernels;
 
 // The GEMM-based paths: 1×1 and im2col forward, and both backward passes.
@@ -27,21 +29,25 @@ public static partial class Conv2d
     }
 
     // x[N,Cin,H,W] image n -> columns [Cin·Kh·Kw, Ho·Wo] in this thread's column workspace (zero where the window leaves the input)
-    internal static unsafe nint Im2Col(float* x, in Conv2dGeometry g, int n)
+    internal static unsafe nint Im2Col(float* x, in Conv2dGeometry g, int n) => Im2Col(x, g, n, 0, g.OutHeight);
+
+    // x[N,Cin,H,W] image n, output rows [oy0, oy1) -> columns [Cin·Kh·Kw, (oy1 − oy0)·Wo] in this thread's column workspace
+    internal static unsafe nint Im2Col(float* x, in Conv2dGeometry g, int n, int oy0, int oy1)
     {
-        int ho = g.OutHeight, wo = g.OutWidth, kh = g.KernelHeight, kw = g.KernelWidth;
-        float* col = Workspace.Get(Workspace.Slot.Columns, (long)g.InChannels * kh * kw * ho * wo);
+        int wo = g.OutWidth, kh = g.KernelHeight, kw = g.KernelWidth;
+        long rowPixels = (long)(oy1 - oy0) * wo;
+        float* col = Workspace.Get(Workspace.Slot.Columns, g.InChannels * kh * kw * rowPixels);
         for (int c = 0; c < g.InChannels; c++)
         {
             float* plane = x + ((long)n * g.InChannels + c) * g.InHeight * g.InWidth;
             for (int ky = 0; ky < kh; ky++)
                 for (int kx = 0; kx < kw; kx++)
                 {
-                    float* dst = col + (((long)c * kh + ky) * kw + kx) * ho * wo;
-                    for (int oy = 0; oy < ho; oy++)
+                    float* dst = col + (((long)c * kh + ky) * kw + kx) * rowPixels;
+                    for (int oy = oy0; oy < oy1; oy++)
                     {
                         int iy = oy * g.StrideHeight - g.PadHeight + ky * g.DilationHeight;
-                        float* d = dst + oy * wo;
+                        float* d = dst + (oy - oy0) * wo;
                         if ((uint)iy >= (uint)g.InHeight)
                         {
                             new Span<float>(d, wo).Clear();
@@ -69,27 +75,35 @@ public static partial class Conv2d
     // columns [Cin·Kh·Kw, Ho·Wo] -> dx[N,Cin,H,W] image n, summing overlapping windows (dx image overwritten)
     internal static unsafe void Col2Im(float* col, in Conv2dGeometry g, int n, float* dx)
     {
+        long plane = (long)g.InHeight * g.InWidth;
+        var geo = g;
+        nint colAt = (nint)col, image = (nint)(dx + (long)n * g.InChannels * plane);
+        // each channel sums into its own plane: channels run in parallel, and the result does not depend on the thread count
+        if (g.InChannels * plane < 1 << 16) for (int c = 0; c < g.InChannels; c++) Col2ImChannel((float*)colAt, geo, c, (float*)image);
+        else Parallelism.For(g.InChannels, c => Col2ImChannel((float*)colAt, geo, c, (float*)image));
+    }
+
+    // columns rows of input channel c -> its plane of dx image (overwritten)
+    private static unsafe void Col2ImChannel(float* col, in Conv2dGeometry g, int c, float* image)
+    {
         int ho = g.OutHeight, wo = g.OutWidth, kh = g.KernelHeight, kw = g.KernelWidth;
         long plane = (long)g.InHeight * g.InWidth;
-        new Span<float>(dx + (long)n * g.InChannels * plane, checked((int)(g.InChannels * plane))).Clear();
-        for (int c = 0; c < g.InChannels; c++)
-        {
-            float* img = dx + ((long)n * g.InChannels + c) * plane;
-            for (int ky = 0; ky < kh; ky++)
-                for (int kx = 0; kx < kw; kx++)
+        float* img = image + c * plane;
+        new Span<float>(img, checked((int)plane)).Clear();
+        for (int ky = 0; ky < kh; ky++)
+            for (int kx = 0; kx < kw; kx++)
+            {
+                float* src = col + (((long)c * kh + ky) * kw + kx) * ho * wo;
+                for (int oy = 0; oy < ho; oy++)
                 {
-                    float* src = col + (((long)c * kh + ky) * kw + kx) * ho * wo;
-                    for (int oy = 0; oy < ho; oy++)
-                    {
-                        int iy = oy * g.StrideHeight - g.PadHeight + ky * g.DilationHeight;
-                        if ((uint)iy >= (uint)g.InHeight) continue;
-                        float* s = src + oy * wo, d = img + iy * g.InWidth;
-                        int ix = -g.PadWidth + kx * g.DilationWidth;
-                        for (int ox = 0; ox < wo; ox++, ix += g.StrideWidth)
-                            if ((uint)ix < (uint)g.InWidth) d[ix] += s[ox];
-                    }
+                    int iy = oy * g.StrideHeight - g.PadHeight + ky * g.DilationHeight;
+                    if ((uint)iy >= (uint)g.InHeight) continue;
+                    float* s = src + oy * wo, d = img + iy * g.InWidth;
+                    int ix = -g.PadWidth + kx * g.DilationWidth;
+                    for (int ox = 0; ox < wo; ox++, ix += g.StrideWidth)
+                        if ((uint)ix < (uint)g.InWidth) d[ix] += s[ox];
                 }
-        }
+            }
     }
 
     // dy[N,Cout,Ho,Wo], w[Cout,Cin/g,Kh,Kw] -> dx[N,Cin,H,W] (overwritten)
@@ -141,26 +155,82 @@ public static partial class Conv2d
         return f;
     }
 
+    // Floats of im2col columns (all groups) per work item of BackwardWeight: a chunk of output rows whose columns stay in L2.
+    private const long WeightGradChunkFloats = 1 << 16;
+
     // x[N,Cin,H,W], dy[N,Cout,Ho,Wo] -> dw[Cout,Cin/g,Kh,Kw] (overwritten)
+    // dW_g[Cout/g, K] = Σ over images and chunks of output rows of dy_g[Cout/g, chunk] · columns_g[K, chunk]ᵀ. The long pixel
+    // axis is what gets split: the (image, row chunk) items are cut into one contiguous run per thread; each thread builds a
+    // chunk's columns in its own cache-sized workspace (never the whole image's, which is Kh·Kw times the input) and runs
+    // its GEMMs single-threaded into its own partial dW; the partials are summed at the end, in thread order.
     public static unsafe void BackwardWeight(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Conv2dGeometry g, Span<float> dw)
     {
         CheckBackward(g.InputSize, x.Length, "x", dy.Length, g);
         CheckWeights(dw.Length, g);
-        int cinG = g.InChannelsPerGroup, coutG = g.OutChannelsPerGroup, k = cinG * g.KernelHeight * g.KernelWidth, p = g.OutHeight * g.OutWidth;
-        bool pointwise = g.KernelHeight == 1 && g.KernelWidth == 1 && g.StrideHeight == 1 && g.StrideWidth == 1 && g.PadHeight == 0 && g.PadWidth == 0;
-        fixed (float* px = x, pdy = dy, pdw = dw)
+        int k = g.InChannelsPerGroup * g.KernelHeight * g.KernelWidth, ho = g.OutHeight, wo = g.OutWidth;
+        long columnFloatsPerRow = (long)g.InChannels * g.KernelHeight * g.KernelWidth * wo;
+        int rows = (int)Math.Clamp(WeightGradChunkFloats / Math.Max(1, columnFloatsPerRow), 1, ho);
+        int chunks = (ho + rows - 1) / rows, items = g.Batch * chunks;
+        bool small = (long)g.OutChannels * k * ho * wo * g.Batch < (1 << 18);
+        int threads = small ? 1 : Math.Min(Parallelism.Threads, items);
+        long size = g.WeightSize;
+        float[]? partials = threads > 1 ? System.Buffers.ArrayPool<float>.Shared.Rent(checked((int)((threads - 1) * size))) : null;
+        try
         {
-            // dW_g[Cout/g, K] = Σ_n dy_g[Cout/g, P] · columns_gᵀ: the long P axis is the GEMM's K; both operands pack with fast transposes.
-            for (int n = 0; n < g.Batch; n++)
+            fixed (float* px = x, pdy = dy, pdw = dw, ppart = partials)
             {
-                float* col = pointwise ? px + (long)n * g.InChannels * p : (float*)Im2Col(px, g, n);
-                for (int grp = 0; grp < g.Groups; grp++)
-                    Gemm.MultiplyCore(new GemmArgs
+                var job = new WeightGradJob((nint)px, (nint)pdy, g, rows, chunks);
+                if (threads == 1) job.Run(0, items, pdw);
+                else
+                {
+                    nint dwAt = (nint)pdw, partAt = (nint)ppart;
+                    Parallelism.For(threads, t => job.Run(items * t / threads, items * (t + 1) / threads,
+                        t == 0 ? (float*)dwAt : (float*)partAt + (t - 1) * size));
+                    for (int t = 1; t < threads; t++)
                     {
-                        A = pdy + ((long)n * g.OutChannels + grp * coutG) * p, Lda = p,
-                        B = col + (long)grp * k * p, Ldb = p, TransB = true,
-                        C = pdw + (long)grp * coutG * k, Ldc = k, M = coutG, N = k, K = p, Accumulate = n > 0,
-                    });
+                        float* part = ppart + (t - 1) * size;
+                        for (long i = 0; i < size; i++) pdw[i] += part[i];
+                    }
+                }
+            }
+        }
+        finally
+        {
+            if (partials is not null) System.Buffers.ArrayPool<float>.Shared.Return(partials);
+        }
+    }
+
+    // One thread's share of BackwardWeight: items [lo, hi) of (image, row chunk), accumulated into target (overwritten first).
+    private readonly unsafe struct WeightGradJob(nint x, nint dy, Conv2dGeometry g, int rows, int chunks)
+    {
+        public void Run(int lo, int hi, float* target)
+        {
+            if (lo >= hi) return;
+            int cinG = g.InChannelsPerGroup, coutG = g.OutChannelsPerGroup, k = cinG * g.KernelHeight * g.KernelWidth, p = g.OutHeight * g.OutWidth;
+            bool pointwise = g.KernelHeight == 1 && g.KernelWidth == 1 && g.StrideHeight == 1 && g.StrideWidth == 1 && g.PadHeight == 0 && g.PadWidth == 0;
+            float* px = (float*)x, pdy = (float*)dy;
+            int saved = Parallelism.LocalLimit;
+            Parallelism.LocalLimit = 1; // this thread's GEMMs stay on it: the split is already across the threads
+            try
+            {
+                for (int item = lo; item < hi; item++)
+                {
+                    int n = item / chunks, oy0 = item % chunks * rows, oy1 = Math.Min(g.OutHeight, oy0 + rows), pixels = (oy1 - oy0) * g.OutWidth;
+                    // columns of this chunk: the input itself for 1×1 (channel rows p apart), else its im2col rows
+                    float* col = pointwise ? px + (long)n * g.InChannels * p + oy0 * g.OutWidth : (float*)Im2Col(px, g, n, oy0, oy1);
+                    int ldCol = pointwise ? p : pixels;
+                    for (int grp = 0; grp < g.Groups; grp++)
+                        Gemm.MultiplyCore(new GemmArgs
+                        {
+                            A = pdy + ((long)n * g.OutChannels + grp * coutG) * p + oy0 * g.OutWidth, Lda = p,
+                            B = col + (long)grp * k * ldCol, Ldb = ldCol, TransB = true,
+                            C = target + (long)grp * coutG * k, Ldc = k, M = coutG, N = k, K = pixels, Accumulate = item > lo,
+                        });
+                }
+            }
+            finally
+            {
+                Parallelism.LocalLimit = saved;
             }
         }
     }

@@ -80,16 +80,35 @@ public sealed partial class Tensor
         return geo;
     }
 
-    // dst = act(src), or dst = grad · act'(src) when derivative is set (src = pre-activation).
+    // dst = act(src), or dst = grad · act'(src) when derivative is set (src = pre-activation); elementwise, in parallel
+    // chunks. ReLU's derivative is vectorised: grad where src > 0, else 0, as torch's threshold_backward.
     private static void MapEpilogue(Epilogue epilogue, Tensor src, Tensor dst, Tensor? grad, bool derivative)
     {
         float[] s = src.Storage, d = dst.Storage, gd = grad?.Storage ?? [];
-        int so = src.Offset, d0 = dst.Offset, go = grad?.Offset ?? 0;
-        for (int i = 0; i < src.Count; i++)
+        int so = src.Offset, d0 = dst.Offset, go = grad?.Offset ?? 0, count = src.Count;
+        const int Chunk = 1 << 14;
+        int chunks = (count + Chunk - 1) / Chunk;
+        Action<int> body = c =>
         {
-            float v = s[so + i];
-            d[d0 + i] = derivative ? gd[go + i] * EpilogueDerivative(epilogue, v) : Activations.Apply(epilogue, v);
-        }
+            int lo = c * Chunk, hi = Math.Min(count, lo + Chunk), i = lo;
+            if (derivative && epilogue == Epilogue.Relu)
+            {
+                var zero = System.Numerics.Vector<float>.Zero;
+                for (int w = System.Numerics.Vector<float>.Count; i + w <= hi; i += w)
+                {
+                    var v = new System.Numerics.Vector<float>(s, so + i);
+                    System.Numerics.Vector.ConditionalSelect(System.Numerics.Vector.GreaterThan(v, zero), new System.Numerics.Vector<float>(gd, go + i), zero).CopyTo(d, d0 + i);
+                }
+            }
+            for (; i < hi; i++)
+            {
+                float v = s[so + i];
+                d[d0 + i] = derivative ? epilogue == Epilogue.Relu ? (v > 0 ? gd[go + i] : 0) : gd[go + i] * EpilogueDerivative(epilogue, v)
+                    : Activations.Apply(epilogue, v);
+            }
+        };
+        if (chunks == 1) body(0);
+        else Runtime.Parallelism.For(chunks, body);
     }
 
     // d act(v) / dv, matching torch's backward formulas (hardswish: 0 below -3, v/3 + 1/2 up to 3, 1 above).

@@ -14,7 +14,7 @@ public sealed class Conv2dTests
         new(1, 32, 13, 64, 40, 3, 3, PadHeight: 2, PadWidth: 2),
     ];
 
-    /// <summary>Geometries covering every dispatch path: direct (wide rows, with ragged edges), im2col (narrow), 1×1, depthwise, groups, stride, dilation; the last two are big enough to run on two threads.</summary>
+    /// <summary>Geometries covering every dispatch path: direct (wide rows, with ragged edges), im2col (narrow), 1×1, depthwise, groups, stride, dilation; the last five are big enough to run on two threads.</summary>
     internal static readonly Conv2dGeometry[] Geometries =
     [
         new(1, 3, 9, 35, 10, 3, 3, PadHeight: 1, PadWidth: 1),
@@ -29,6 +29,9 @@ public sealed class Conv2dTests
         new(1, 3, 6, 34, 8, 1, 1, 2, 2),
         new(1, 16, 32, 40, 13, 3, 3, PadHeight: 1, PadWidth: 1),
         new(2, 8, 20, 40, 8, 3, 3, PadHeight: 1, PadWidth: 1, Groups: 8),
+        // big enough for the weight gradient's split over row chunks and threads: 1×1 (the input as columns), and groups
+        new(2, 40, 24, 70, 12, 1, 1),
+        new(2, 12, 30, 40, 12, 3, 3, PadHeight: 1, PadWidth: 1, Groups: 3),
         // Winograd F(2×2, 3×3) on AVX-512: odd output width, Cout not a multiple of 8; odd output height, batch 2; pad 2
         WinogradGeometries[0], WinogradGeometries[1], WinogradGeometries[2],
     ];
