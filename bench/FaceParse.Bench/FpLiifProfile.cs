@@ -26,7 +26,7 @@ internal static class FpLiifProfile
         int repeats = args.Length > 5 ? int.Parse(args[5]) : 0;
         FpLiifFastPath.PerOpForm = args.Length > 6 && args[6] == "perop"; // the form before the fused decoder, for before/after peaks
         var config = FpLiifConfigs.Get(model);
-        Console.WriteLine($"# {mode} {model} size {size} {(mode == "infer" ? "out" : "batch")} {fourth} threads {Parallelism.Threads} cpu {CpuFeatures.Active}");
+        Console.WriteLine($"# {mode} {model} size {size} {(mode == "infer" ? "out" : "batch")} {fourth} threads {Parallelism.Threads} cpu {FaceParse.Benchmarks.BenchMachine.CpuName()}, {CpuFeatures.Active}");
         if (mode == "infer") Infer(config, size, fourth, repeats);
         else if (mode == "train") Train(config, size, fourth);
         else throw new ArgumentException($"unknown mode {mode}");

@@ -40,7 +40,7 @@ internal static class SegFacePhases
             long[] marks = [t0, t1, t2, t3, t4];
             for (int p = 0; p < 4; p++) best[p] = Math.Min(best[p], Stopwatch.GetElapsedTime(marks[p], marks[p + 1]).TotalMilliseconds);
         }
-        Console.WriteLine($"# segface-phases {args[0]} size {size} threads {Parallelism.Threads} cpu {CpuFeatures.Active}, min of {repeats}");
+        Console.WriteLine($"# segface-phases {args[0]} size {size} threads {Parallelism.Threads} cpu {FaceParse.Benchmarks.BenchMachine.CpuName()}, {CpuFeatures.Active}, min of {repeats}");
         Decoder(model, x);
         Console.WriteLine($"backbone {best[0]:F1} ms, fusion {best[1]:F1} ms, positional encoding {best[2]:F1} ms, decoder+upscaling {best[3]:F1} ms");
     }

@@ -44,7 +44,7 @@ internal static class SegmentProfile
             ImageCodec.Encode(result.Overlay(photo), ImageFileFormat.Png); Mark();
         }
         allocations.Recording = false;
-        Console.WriteLine($"# segment-profile {count} photos of {folder}, whole frame at {size}, 1 thread, cpu {CpuFeatures.Active}");
+        Console.WriteLine($"# segment-profile {count} photos of {folder}, whole frame at {size}, 1 thread, cpu {FaceParse.Benchmarks.BenchMachine.CpuName()}, {CpuFeatures.Active}");
         Console.WriteLine($"{"phase",-12} {"ms/photo",9} {"KB/photo",9}");
         for (int p = 0; p < phases.Length; p++) Console.WriteLine($"{phases[p],-12} {ms[p] / count,9:F2} {bytes[p] / 1024.0 / count,9:F0}");
         Console.WriteLine($"{"total",-12} {ms.Sum() / count,9:F2} {bytes.Sum() / 1024.0 / count,9:F0}");

@@ -31,7 +31,7 @@ internal static class TrainProfile
         for (int i = 0; i < labelData.Length; i++) labelData[i] = random.Next(model.Labels.Count);
         var labels = new IntTensor(labelData, batch, size, size);
         long weights = GC.GetTotalMemory(true);
-        Console.WriteLine($"# train-profile {preset} size {size} batch {batch} threads {Parallelism.Threads} cpu {CpuFeatures.Active}; " +
+        Console.WriteLine($"# train-profile {preset} size {size} batch {batch} threads {Parallelism.Threads} cpu {FaceParse.Benchmarks.BenchMachine.CpuName()}, {CpuFeatures.Active}; " +
             $"managed heap with weights and inputs {weights / 1e6:F0} MB");
         using var byType = new AllocationsByType();
         for (int step = 0; step < steps; step++)

@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using FaceParse.Benchmarks;
 using FaceParse.Detection;
-using FaceParse.Imaging;
 using FaceParse.Imaging.Geometry;
+using FaceParse.Imaging;
 using FaceParse.Inference;
 using FaceParse.Tensors.Runtime;
 
@@ -25,6 +26,7 @@ internal static class BenchDetectCommand
             var face = ImageCodec.Load(result.GetValue(photo)!).Image.ToChannels(3);
             int n = Math.Max(1, result.GetValue(repeat));
             var detector = MtcnnDetector.Load();
+            Console.WriteLine($"CPU {BenchMachine.CpuName()}; SIMD {BenchMachine.Simd}");
             int saved = Parallelism.Threads;
             try
             {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using FaceParse.Benchmarks.Imaging;
+using FaceParse.Benchmarks;
 
 namespace FaceParse.Cli;
 
@@ -33,10 +34,12 @@ internal static class BenchImagingCommand
         ["reference"] = row.Reference,
         ["reference_mp_per_s"] = row.ReferenceMpPerSecond is { } r ? Math.Round(r, 2) : null,
         ["ratio"] = row.Ratio is { } q ? Math.Round(q, 3) : null,
+        ["cpu"] = BenchMachine.CpuName(),
     };
 
     private static void PrintTable(IReadOnlyList<ImagingBenchmarkRow> rows)
     {
+        Console.WriteLine($"CPU {BenchMachine.CpuName()}");
         Console.WriteLine($"{"task",-7} {"file",-28} {"MP",7} {"MP/s",9} {"reference",-9} {"ref MP/s",9} {"ratio",6}");
         foreach (var r in rows)
             Console.WriteLine($"{r.Task,-7} {r.File,-28} {r.Megapixels,7:F3} {r.MpPerSecond,9:F1} {r.Reference ?? "-",-9} " +

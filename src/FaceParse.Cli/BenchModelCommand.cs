@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using FaceParse.Benchmarks;
 using FaceParse.Inference;
 
 namespace FaceParse.Cli;
@@ -65,5 +66,7 @@ internal static class BenchModelCommand
         ["train_images_per_s"] = r.TrainImagesPerSecond is { } t ? Math.Round(t, 2) : null,
         ["train_replicas"] = r.TrainReplicas,
         ["train_peak_working_set_mb"] = r.TrainPeakWorkingSetMb is { } m ? Math.Round(m, 1) : null,
+        ["cpu"] = BenchMachine.CpuName(),
+        ["simd"] = BenchMachine.Simd,
     };
 }

@@ -14,7 +14,7 @@ public sealed class BenchImagingCommandTests
         Assert.Contains(rows, r => r.GetProperty("task").GetString() == "encode" && r.GetProperty("file").GetString()!.Contains("palette"));
         Assert.Contains(rows, r => r.GetProperty("task").GetString() == "decode" && r.GetProperty("file").GetString()!.StartsWith("baseline-420"));
         Assert.Contains(rows, r => r.GetProperty("file").GetString()!.EndsWith(".png") && r.GetProperty("task").GetString() == "decode");
-        string[] keys = ["task", "file", "megapixels", "mp_per_s", "reference", "reference_mp_per_s", "ratio"];
+        string[] keys = ["task", "file", "megapixels", "mp_per_s", "reference", "reference_mp_per_s", "ratio", "cpu"];
         foreach (var row in rows)
         {
             Assert.Equal(keys, row.EnumerateObject().Select(p => p.Name));

@@ -16,7 +16,8 @@ public sealed class BenchKernelsCommandTests
         Assert.Equal(["gemm", "conv3x3", "depthwise3x3"], rows.Select(r => r.GetProperty("kernel").GetString()).Distinct());
         foreach (var row in rows)
         {
-            Assert.Equal(["kernel", "shape", "threads", "gflops", "fraction_of_peak", "real_gflops"], row.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(["kernel", "shape", "threads", "gflops", "fraction_of_peak", "real_gflops", "cpu", "simd"], row.EnumerateObject().Select(p => p.Name));
+            Assert.False(string.IsNullOrWhiteSpace(row.GetProperty("cpu").GetString()));
             Assert.Matches(@"^(\d+x\d+x\d+|\d+->\d+@\d+x\d+)$", row.GetProperty("shape").GetString());
             Assert.Equal(1, row.GetProperty("threads").GetInt32());
             foreach (string name in new[] { "gflops", "fraction_of_peak", "real_gflops" })

@@ -22,7 +22,8 @@ public sealed class ModelCommandsTests : IDisposable
         Assert.True(exit == 0, stderr);
         var root = JsonDocument.Parse(stdout).RootElement;
         string[] keys = ["model", "size", "out_size", "threads", "median_ms", "images_per_s", "peak_working_set_mb", "train_images_per_s"];
-        Assert.Equal([.. keys, "train_replicas", "train_peak_working_set_mb"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal([.. keys, "train_replicas", "train_peak_working_set_mb", "cpu", "simd"], root.EnumerateObject().Select(p => p.Name));
+        Assert.False(string.IsNullOrWhiteSpace(root.GetProperty("cpu").GetString()));
         Assert.Equal(1, root.GetProperty("train_replicas").GetInt32());
         if (OperatingSystem.IsLinux())
         {

@@ -10,7 +10,14 @@ namespace FaceParse.Benchmarks.Kernels;
 /// <summary>One measured kernel: GFLOP/s counts 2·MAC of the direct definition; real GFLOP/s counts what the kernel executed
 /// (tile padding included; Winograd's 16 products per 2×2 tile instead of 36; for another engine, the same as GFLOP/s). <paramref name="Engine"/>: null for our kernels, else the compared runtime (so plain rows keep the six documented fields).</summary>
 public sealed record KernelBenchRow(string Kernel, string Shape, int Threads, double Gflops, double FractionOfPeak, double RealGflops,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Engine = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Engine = null)
+{
+    /// <summary>The CPU model the row was measured on (<see cref="BenchMachine.CpuName"/>).</summary>
+    public string Cpu { get; init; } = BenchMachine.CpuName();
+
+    /// <summary>The SIMD level the kernels used.</summary>
+    public string Simd { get; init; } = BenchMachine.Simd;
+}
 
 /// <summary>Another engine's convolution timed on the same machine: its name and (geometry, threads, quick) → median seconds per call.</summary>
 public sealed record ExternalConv(string Name, Func<Conv2dGeometry, int, bool, double> MedianSeconds);

@@ -36,7 +36,7 @@ public static class ModelComparison
         ArgumentNullException.ThrowIfNull(model);
         if (repeats < 1 || warmup < 0) throw new ArgumentOutOfRangeException(nameof(repeats), "repeats must be ≥ 1 and warm-up ≥ 0.");
         int threads = Parallelism.Threads;
-        string cpu = CpuName();
+        string cpu = BenchMachine.CpuName();
         var input = Tensor.Uniform(new Random(1), 0f, 1f, 1, 3, size, size);
         EngineRow Row(string engine, double[]? times, (double? Peak, double? Before) memory, double? ratio, string? error) => new(engine, model.Name, size, outSize, threads, cpu,
             times is null ? null : Median(times), times?.Min(), times is null ? null : 1000.0 / Median(times), memory.Peak, memory.Before, ratio, error);
@@ -120,18 +120,6 @@ public static class ModelComparison
         if (!File.Exists("/proc/self/status")) return null;
         string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(key, StringComparison.Ordinal));
         return line is null ? null : long.Parse(line[key.Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) / 1024.0;
-    }
-
-    /// <summary>The CPU's model name (/proc/cpuinfo), or the architecture where that is unavailable.</summary>
-    public static string CpuName()
-    {
-        try
-        {
-            string? line = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal)) : null;
-            if (line is not null) return line[(line.IndexOf(':') + 1)..].Trim();
-        }
-        catch (IOException) { }
-        return System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString();
     }
 
     private static double Median(double[] values)
