@@ -6,25 +6,19 @@ namespace FaceParse.Benchmarks;
 /// kernels used, so figures from different machines are never compared unknowingly.</summary>
 public static class BenchMachine
 {
-    private static readonly Lazy<string> Name = new(ReadCpuName);
-
-    /// <summary>The CPU's model name (/proc/cpuinfo's "model name"; PROCESSOR_IDENTIFIER on Windows), or the process
-    /// architecture where neither is available.</summary>
-    public static string CpuName() => Name.Value;
+    /// <summary>The CPU's model name (<see cref="CpuFeatures.ModelName"/>).</summary>
+    public static string CpuName() => CpuFeatures.ModelName;
 
     /// <summary>The SIMD level the kernels dispatch on now, e.g. "AVX-512 (Vector512 FMA)".</summary>
     public static string Simd => CpuFeatures.Describe(CpuFeatures.Active);
 
-    private static string ReadCpuName()
+    /// <summary>The GEMM blocking in use and where it came from, e.g. "256x16x2048, default (no tuning file)".</summary>
+    public static string GemmBlocking
     {
-        try
+        get
         {
-            string? line = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal)) : null;
-            if (line is not null) return line[(line.IndexOf(':') + 1)..].Trim();
+            var b = Tensors.Kernels.GemmBlocking.Current;
+            return $"{b.KBlock}x{b.MBlockTiles}x{b.NBlock}, {Tensors.Kernels.GemmBlocking.Source}";
         }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-        string? windows = Environment.GetEnvironmentVariable("PROCESSOR_IDENTIFIER");
-        return string.IsNullOrWhiteSpace(windows) ? System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString() : windows.Trim();
     }
 }

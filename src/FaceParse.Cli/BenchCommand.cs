@@ -13,6 +13,7 @@ internal static class BenchCommand
         command.Subcommands.Add(BenchImagingCommand.Create());
         command.Subcommands.Add(BenchModelCommand.Create());
         command.Subcommands.Add(BenchDetectCommand.Create());
+        command.Subcommands.Add(BenchTuneCommand.Create());
         return command;
     }
 }

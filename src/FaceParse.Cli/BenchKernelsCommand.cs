@@ -39,7 +39,7 @@ internal static class BenchKernelsCommand
                 Console.WriteLine(JsonSerializer.Serialize(rows, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true }));
                 return 0;
             }
-            Console.WriteLine($"CPU {BenchMachine.CpuName()}; SIMD {BenchMachine.Simd}; GFLOP/s = 2·MAC of the direct definition / median time.");
+            Console.WriteLine($"CPU {BenchMachine.CpuName()}; SIMD {BenchMachine.Simd}; GEMM blocking {BenchMachine.GemmBlocking}; GFLOP/s = 2·MAC of the direct definition / median time.");
             Console.WriteLine($"{"kernel",-14}{"shape",-18}{"threads",8}{"GFLOP/s",10}{"of peak",9}{"real",9}  engine");
             foreach (var r in rows)
                 Console.WriteLine($"{r.Kernel,-14}{r.Shape,-18}{r.Threads,8}{r.Gflops,10:F1}{r.FractionOfPeak,9:P1}{r.RealGflops,9:F1}  {r.Engine ?? "faceparse"}");

@@ -3,6 +3,7 @@ using FaceParse.Tensors.Kernels;
 
 namespace FaceParse.Tensors.Tests;
 
+[Collection("kernels-global")] // one test sets the process-wide thread count
 public sealed class ConvTests
 {
     // (N, Cin, H, W, Cout, kh, kw, stride, pad, dilation, groups)

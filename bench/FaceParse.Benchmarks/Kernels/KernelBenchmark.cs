@@ -17,6 +17,9 @@ public sealed record KernelBenchRow(string Kernel, string Shape, int Threads, do
 
     /// <summary>The SIMD level the kernels used.</summary>
     public string Simd { get; init; } = BenchMachine.Simd;
+
+    /// <summary>The GEMM blocking in use and its source (<see cref="BenchMachine.GemmBlocking"/>).</summary>
+    public string GemmBlocking { get; init; } = BenchMachine.GemmBlocking;
 }
 
 /// <summary>Another engine's convolution timed on the same machine: its name and (geometry, threads, quick) → median seconds per call.</summary>

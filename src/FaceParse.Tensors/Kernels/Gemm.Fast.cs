@@ -20,8 +20,6 @@ internal unsafe struct GemmArgs
 
 public static partial class Gemm
 {
-    private const int KBlock = 256, MBlockTiles = 16, NBlock = 2048;
-
     // A[m,k]|[k,m], B[k,n]|[n,k] -> C[m,n]
     public static unsafe void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k, bool transA, bool transB, bool accumulate, Span<float> c)
     {
@@ -108,21 +106,23 @@ public static partial class Gemm
     // (MC rows × a share of the B panels), each packing its own A block; items are handed out dynamically.
     private static unsafe void Blocked<TOps, TVec>(GemmArgs g) where TOps : IVecOps<TVec> where TVec : struct
     {
-        int mr = TOps.Rows, nr = 2 * TOps.Width, mBlock = MBlockTiles * mr;
+        var blocking = GemmBlocking.Current;
+        int kBlock = blocking.KBlock, nBlock = blocking.NBlock;
+        int mr = TOps.Rows, nr = 2 * TOps.Width, mBlock = blocking.MBlockTiles * mr;
         int threads = (long)g.M * g.N * g.K < (1 << 18) ? 1 : Parallelism.Threads;
-        int kcMax = Math.Min(KBlock, g.K), ncMax = Math.Min(NBlock, g.N);
+        int kcMax = Math.Min(kBlock, g.K), ncMax = Math.Min(nBlock, g.N);
         float* bPack = Workspace.Get(Workspace.Slot.PackB, (long)kcMax * RoundUp(ncMax, nr));
         int* offsets = Workspace.GetInts(Workspace.Slot.Offsets, kcMax);
         for (int p = 0; p < kcMax; p++) offsets[p] = p * nr;
         int mBlocks = (g.M + mBlock - 1) / mBlock;
         nint pb = (nint)bPack, po = (nint)offsets;
-        for (int jc = 0; jc < g.N; jc += NBlock)
+        for (int jc = 0; jc < g.N; jc += nBlock)
         {
-            int nc = Math.Min(NBlock, g.N - jc), panels = (nc + nr - 1) / nr;
+            int nc = Math.Min(nBlock, g.N - jc), panels = (nc + nr - 1) / nr;
             int nSplit = threads == 1 ? 1 : Math.Clamp((4 * threads + mBlocks - 1) / mBlocks, 1, panels);
-            for (int pc = 0; pc < g.K; pc += KBlock)
+            for (int pc = 0; pc < g.K; pc += kBlock)
             {
-                int kc = Math.Min(KBlock, g.K - pc), packers = Math.Min(threads, panels), pcc = pc, jcc = jc;
+                int kc = Math.Min(kBlock, g.K - pc), packers = Math.Min(threads, panels), pcc = pc, jcc = jc;
                 if (packers == 1) PackB(g, pc, kc, jc, nc, nr, 0, panels, bPack);
                 else Parallelism.For(packers, t => PackB(g, pcc, kc, jcc, nc, nr, panels * t / packers, panels * (t + 1) / packers, (float*)pb));
                 int items = mBlocks * nSplit;

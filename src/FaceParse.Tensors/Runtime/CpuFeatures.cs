@@ -35,6 +35,23 @@ public static class CpuFeatures
         return SimdLevel.Scalar;
     }
 
+    /// <summary>The CPU's model name (/proc/cpuinfo's "model name"; PROCESSOR_IDENTIFIER on Windows), or the process
+    /// architecture where neither is available.</summary>
+    public static string ModelName { get; } = ReadModelName();
+
+    private static string ReadModelName()
+    {
+        try
+        {
+            string? line = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal)) : null;
+            if (line is not null) return line[(line.IndexOf(':') + 1)..].Trim();
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        string? windows = Environment.GetEnvironmentVariable("PROCESSOR_IDENTIFIER");
+        return string.IsNullOrWhiteSpace(windows) ? System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString() : windows.Trim();
+    }
+
     /// <summary>A one-line description such as "AVX-512 (Vector512, FMA)".</summary>
     public static string Describe(SimdLevel level) => level switch
     {

@@ -1,4 +1,5 @@
 using FaceParse.Tensors.Kernels;
+using FaceParse.Tensors.Runtime;
 using static FaceParse.Tensors.Tests.Kernels.KernelTestSupport;
 
 namespace FaceParse.Tensors.Tests.Kernels;
@@ -101,6 +102,76 @@ public sealed class GemmTests
         Assert.Throws<ArgumentException>(() => Gemm.MultiplyEpilogue(new float[6], new float[9], 2, 3, 3, [], Epilogue.None, new float[6], 2));
         Assert.Throws<ArgumentException>(() => Gemm.MultiplyEpilogue(new float[6], new float[9], 2, 3, 3, new float[1], Epilogue.None, new float[6], 3));
         Assert.Throws<ArgumentException>(() => Gemm.MultiplyEpilogue(new float[6], new float[9], 2, 3, 3, [], Epilogue.None, new float[6], 4));
+    }
+
+    /// <summary>Any blocking the tuner may store gives the reference's products: tiny blocks (every loop runs many times,
+    /// ragged last blocks) and large ones, on every SIMD level and thread count.</summary>
+    [Fact]
+    public void MultiplyMatchesReferenceUnderEveryBlocking()
+    {
+        var saved = GemmBlocking.Current;
+        try
+        {
+            var rng = new Random(41);
+            foreach (var blocking in new GemmBlocking[] { new(8, 1, 16), new(64, 2, 96), new(192, 5, 1000), new(512, 64, 4096), GemmBlocking.Default })
+            {
+                GemmBlocking.Current = blocking;
+                ForEachConfiguration((level, threads) =>
+                {
+                    foreach (var (m, n, k) in new[] { (37, 150, 300), (130, 1100, 520) })
+                        Check(rng, m, n, k, transA: m == 37, transB: m != 37, accumulate: true, $"{blocking} {level} t={threads} {m}x{n}x{k}");
+                });
+            }
+        }
+        finally
+        {
+            GemmBlocking.Current = saved;
+        }
+    }
+
+    [Fact]
+    public void BlockingOutOfRangeIsRefused()
+    {
+        Assert.Throws<ArgumentException>(() => GemmBlocking.Current = new GemmBlocking(0, 16, 2048));
+        Assert.Throws<ArgumentException>(() => GemmBlocking.Current = new GemmBlocking(256, 0, 2048));
+        Assert.Throws<ArgumentException>(() => GemmBlocking.Current = new GemmBlocking(256, 16, 1 << 20));
+    }
+
+    [Fact]
+    public void TuningFileAppliesOnlyToItsOwnCpuAndWhenWellFormed()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "faceparse-gemm-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string File(string name, string text)
+            {
+                string path = Path.Combine(dir, name);
+                System.IO.File.WriteAllText(path, text);
+                return path;
+            }
+            string cpu = System.Text.Json.JsonSerializer.Serialize(CpuFeatures.ModelName), simd = CpuFeatures.Detected.ToString();
+            string good = File("good.json", $$"""{"cpu": {{cpu}}, "simd": "{{simd}}", "k_block": 384, "m_block_tiles": 8, "n_block": 1024}""");
+            Assert.Equal(new GemmBlocking(384, 8, 1024), GemmBlocking.Read(good, out string reason));
+            Assert.StartsWith("tuned", reason);
+
+            string other = File("other.json", $$"""{"cpu": "Some Other CPU", "simd": "{{simd}}", "k_block": 384, "m_block_tiles": 8, "n_block": 1024}""");
+            Assert.Null(GemmBlocking.Read(other, out reason));
+            Assert.Contains("Some Other CPU", reason);
+            string otherSimd = File("simd.json", $$"""{"cpu": {{cpu}}, "simd": "NotALevel", "k_block": 384, "m_block_tiles": 8, "n_block": 1024}""");
+            Assert.Null(GemmBlocking.Read(otherSimd, out _));
+            Assert.Null(GemmBlocking.Read(File("range.json", $$"""{"cpu": {{cpu}}, "simd": "{{simd}}", "k_block": 0, "m_block_tiles": 8, "n_block": 1024}"""), out reason));
+            Assert.Contains("out-of-range", reason);
+            Assert.Null(GemmBlocking.Read(File("broken.json", "{\"cpu\": "), out reason));
+            Assert.Contains("unreadable", reason);
+            Assert.Null(GemmBlocking.Read(File("missing-key.json", $$"""{"cpu": {{cpu}}, "simd": "{{simd}}"}"""), out _));
+            Assert.Null(GemmBlocking.Read(Path.Combine(dir, "absent.json"), out reason));
+            Assert.Equal("no tuning file", reason);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     private static void Check(Random rng, int m, int n, int k, bool transA, bool transB, bool accumulate, string context)
