@@ -32,4 +32,55 @@ public sealed class PoolCapacityTests
             TensorPool.Clear();
         }
     }
+
+    /// <summary>Buffers handed back while a scope is still open (a first training step's backward pass releasing its
+    /// activations) are kept once the scope has passed the capacity, not dropped: before, the limit only grew when the scope
+    /// ended, so the first step's releases past the default became garbage the next step's new buffers sat beside.</summary>
+    [Fact]
+    public void BuffersReleasedInsideALargeOpenScopeAreKept()
+    {
+        long saved = TensorPool.CapacityFloats;
+        try
+        {
+            TensorPool.CapacityFloats = 1 << 20;
+            TensorPool.Clear();
+            const int length = 524_287, count = 8;
+            using (new TensorScope(releaseActivationsInBackward: true))
+            {
+                var made = Enumerable.Range(0, count).Select(_ => Tensor.Empty(length)).ToList();
+                foreach (var t in made) TensorScope.ReleaseNow(t); // back to the pool while the scope is open
+                Assert.True(TensorPool.IdleFloats >= (long)length * count, $"only {TensorPool.IdleFloats} of {(long)length * count} floats kept");
+            }
+        }
+        finally
+        {
+            TensorPool.CapacityFloats = saved;
+            TensorPool.Clear();
+        }
+    }
+
+    [Fact]
+    public void ReleaseNowReturnsOnlyWhatAReleasingScopeCreatedAndDidNotKeep()
+    {
+        var outside = Tensor.Empty(4096);
+        using (new TensorScope()) // a plain scope: nothing is released early
+        {
+            var t = Tensor.Empty(4096);
+            TensorScope.ReleaseNow(t);
+            Assert.Equal(4096, t.Span.Length);
+        }
+        using (var scope = new TensorScope(releaseActivationsInBackward: true))
+        {
+            var kept = scope.Keep(Tensor.Empty(4096));
+            var view = Tensor.Empty(2, 2048);
+            var reshaped = view.Reshape(4096);
+            var released = Tensor.Empty(4096);
+            foreach (var t in new[] { outside, kept, reshaped, released }) TensorScope.ReleaseNow(t);
+            Assert.Equal(4096, outside.Span.Length);
+            Assert.Equal(4096, kept.Span.Length);
+            Assert.Equal(4096, reshaped.Span.Length);
+            Assert.Equal(4096, view.Span.Length);
+            Assert.Empty(released.Storage); // disposed: its buffer is the pool's again
+        }
+    }
 }
