@@ -148,13 +148,15 @@ public sealed class TensorScope : IDisposable
     /// <summary>Model code's promise that nothing reads <paramref name="t"/>'s values again: neither its own code nor any
     /// backward rule (the inputs of a concatenation, for one, whose backward only slices the gradient, when they were made by
     /// ops whose backward needs no output either). In a scope that releases activations (a training step), when that scope
-    /// created <paramref name="t"/> and it is neither a view nor kept, its buffer goes back to the pool now rather than when
-    /// Backward passes it; elsewhere nothing happens.</summary>
+    /// created <paramref name="t"/> and it is not kept, its buffer goes back to the pool now rather than when Backward passes
+    /// it; elsewhere nothing happens. A view counts only when it spans its whole owner (a reshape): the owner is released.</summary>
     public static void ReleaseNow(Tensor t)
     {
-        if (_current is not { _releasable: { } releasable } scope || t.IsView || scope._kept.Contains(t) || !releasable.Remove(t)) return;
-        if (PoisonReleased) t.Storage.AsSpan().Fill(float.NaN);
-        t.Dispose();
+        var owner = t.Owner;
+        if (t.IsView && (t.Offset != owner.Offset || t.Count != owner.Count || !t.IsContiguous)) return;
+        if (_current is not { _releasable: { } releasable } scope || scope._kept.Contains(owner) || !releasable.Remove(owner)) return;
+        if (PoisonReleased) owner.Storage.AsSpan().Fill(float.NaN);
+        owner.Dispose();
         Interlocked.Increment(ref _released);
     }
 

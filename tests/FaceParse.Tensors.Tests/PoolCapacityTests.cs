@@ -72,15 +72,20 @@ public sealed class PoolCapacityTests
         using (var scope = new TensorScope(releaseActivationsInBackward: true))
         {
             var kept = scope.Keep(Tensor.Empty(4096));
-            var view = Tensor.Empty(2, 2048);
-            var reshaped = view.Reshape(4096);
+            var owner = Tensor.Empty(2, 2048);
+            var half = owner.Narrow(0, 0, 1); // a part of its owner: the rest may still be read
+            var transposed = Tensor.Empty(64, 64);
             var released = Tensor.Empty(4096);
-            foreach (var t in new[] { outside, kept, reshaped, released }) TensorScope.ReleaseNow(t);
+            foreach (var t in new[] { outside, kept, half, transposed.Transpose(0, 1), released }) TensorScope.ReleaseNow(t);
             Assert.Equal(4096, outside.Span.Length);
             Assert.Equal(4096, kept.Span.Length);
-            Assert.Equal(4096, reshaped.Span.Length);
-            Assert.Equal(4096, view.Span.Length);
+            Assert.Equal(4096, owner.Span.Length);
+            Assert.Equal(4096, transposed.Span.Length);
             Assert.Empty(released.Storage); // disposed: its buffer is the pool's again
+
+            var whole = Tensor.Empty(2, 2048);
+            TensorScope.ReleaseNow(whole.Reshape(4096)); // a reshape spans its owner: the owner goes
+            Assert.Empty(whole.Storage);
         }
     }
 }

@@ -98,8 +98,12 @@ public sealed partial class Tensor
     /// <summary>Soft Dice loss as in SegFace: softmax over C against the one-hot target; per class the intersection
     /// I = Σ p·t and the sums Σp, Σt run over the whole batch and all pixels; dice = (2I + smooth)/(Σp + Σt + smooth);
     /// loss = 1 − mean over all classes (background included). Pixels labelled <paramref name="ignoreIndex"/> are
-    /// left out of every sum. Built from differentiable ops. With <paramref name="squaredSums"/> the denominator sums
-    /// squares, Σp² + Σt² (SegFace's loss/dice_loss.py: z_sum = Σ score², y_sum = Σ target²).</summary>
+    /// left out of every sum. With <paramref name="squaredSums"/> the denominator sums squares, Σp² + Σt² (SegFace's
+    /// loss/dice_loss.py: z_sum = Σ score², y_sum = Σ target²; for a one-hot target Σt² = Σt).</summary>
+    /// <remarks>One fused op that keeps only the probabilities for backward (a chain of softmax, mask, product, square and
+    /// sums kept five tensors of the logits' size). Backward, with D = ΣP + Σt + smooth, N = 2I + smooth and s the upstream
+    /// gradient: dL/dp[c] = (s/C)·(N·P'(p[c])/D² − 2·t[c]/D) where P' is 1 or 2p, then through the softmax:
+    /// dlogit[c] = p[c]·(dL/dp[c] − Σ_k p[k]·dL/dp[k]); ignored pixels get 0.</remarks>
     public static Tensor DiceLoss(Tensor logits, IntTensor target, float smooth = 1e-5f, int ignoreIndex = -100, bool squaredSums = false) // logits[N, C, *], target[N, *] → []
     {
         if (logits.Rank < 2) throw new ArgumentException($"dice_loss: logits {Shapes.Format(logits._shape)} need [N, C, *].");
@@ -107,24 +111,86 @@ public sealed partial class Tensor
         int[] targetShape = [n, .. logits._shape[2..]];
         if (!Shapes.Equal(target.Shape.ToArray(), targetShape))
             throw new ArgumentException($"dice_loss: target {Shapes.Format(target.Shape)} does not match logits {Shapes.Format(logits._shape)} (expected {Shapes.Format(targetShape)}).");
-        int[] maskShape = [n, 1, .. logits._shape[2..]];
-        var mask = Zeros(maskShape);
-        var oneHot = Zeros(logits._shape);
-        Span<float> m = mask.Span, oh = oneHot.Span;
+        int[] t = target.Data;
+        for (int i = 0; i < t.Length; i++)
+            if (t[i] != ignoreIndex && (uint)t[i] >= (uint)c)
+                throw new ArgumentException($"dice_loss: target {t[i]} is outside [0, {c}) for logits {Shapes.Format(logits._shape)}.");
+
+        var x = logits.Contiguous();
+        var p = Empty(logits._shape)._data; // pooled: kept for backward, returned with the caller's scope
+        SoftmaxForward(x._data, x.Offset, new AxisLayout(n, c, s, 1), p, log: false);
+        double[] inter = new double[c], pSum = new double[c], tSum = new double[c];
         for (int ni = 0; ni < n; ni++)
             for (int si = 0; si < s; si++)
             {
-                int ti = target.Data[ni * s + si];
-                if (ti == ignoreIndex) continue;
-                if ((uint)ti >= (uint)c) throw new ArgumentException($"dice_loss: target {ti} is outside [0, {c}) for logits {Shapes.Format(logits._shape)}.");
-                m[ni * s + si] = 1f;
-                oh[(ni * c + ti) * s + si] = 1f;
+                int ti = t[ni * s + si];
+                if (ti == ignoreIndex)
+                {
+                    for (int ci = 0; ci < c; ci++) p[(ni * c + ci) * s + si] = 0f; // out of every sum, and of backward
+                    continue;
+                }
+                inter[ti] += p[(ni * c + ti) * s + si];
+                tSum[ti] += 1;
             }
-        int[] axes = [0, .. Enumerable.Range(2, logits.Rank - 2)];
-        var p = logits.Softmax(1).Mul(mask);
-        var intersection = p.Mul(oneHot).Sum(axes);
-        var pSum = squaredSums ? p.Square().Sum(axes) : p.Sum(axes); // one-hot: Σt² = Σt
-        var dice = intersection.Mul(2f).Add(smooth).Div(pSum.Add(oneHot.Sum(axes)).Add(smooth));
-        return dice.Mean().Neg().Add(1f);
+        for (int ni = 0; ni < n; ni++)
+            for (int ci = 0; ci < c; ci++)
+            {
+                var row = p.AsSpan((ni * c + ci) * s, s);
+                pSum[ci] += squaredSums ? TensorPrimitives.SumOfSquares(row) : TensorPrimitives.Sum(row);
+            }
+        double mean = 0;
+        for (int ci = 0; ci < c; ci++) mean += (2 * inter[ci] + smooth) / (pSum[ci] + tSum[ci] + smooth);
+        var result = Scalar((float)(1 - mean / c));
+        return result.Record("dice_loss", [logits], g =>
+        {
+            double up = g.ToScalar() / c;
+            float[] alpha = new float[c], beta = new float[c]; // dL/dp[c] = alpha[c]·t[c] + beta[c]·P'(p[c])
+            for (int ci = 0; ci < c; ci++)
+            {
+                double d = pSum[ci] + tSum[ci] + smooth, num = 2 * inter[ci] + smooth;
+                alpha[ci] = (float)(-up * 2 / d);
+                beta[ci] = (float)(up * num / (d * d) * (squaredSums ? 2 : 1));
+            }
+            var dx = Empty(logits._shape);
+            float[] dd = dx._data;
+            var dot = new float[s];
+            for (int ni = 0; ni < n; ni++)
+            {
+                // dot = Σ_k p[k]·dL/dp[k] = Σ_k beta[k]·p[k]·P'(p[k])/(P' factor) … + alpha[t]·p[t]
+                dot.AsSpan().Clear();
+                for (int ci = 0; ci < c; ci++)
+                {
+                    var row = p.AsSpan((ni * c + ci) * s, s);
+                    if (squaredSums)
+                    {
+                        var sq = dd.AsSpan((ni * c + ci) * s, s); // scratch: the row's own slot of dx, overwritten below
+                        TensorPrimitives.Multiply(row, row, sq);
+                        TensorPrimitives.MultiplyAdd(sq, beta[ci], dot, dot);
+                    }
+                    else TensorPrimitives.MultiplyAdd(row, beta[ci], dot, dot);
+                }
+                for (int si = 0; si < s; si++)
+                {
+                    int ti = t[ni * s + si];
+                    if (ti != ignoreIndex) dot[si] += alpha[ti] * p[(ni * c + ti) * s + si];
+                }
+                for (int ci = 0; ci < c; ci++)
+                {
+                    var row = p.AsSpan((ni * c + ci) * s, s);
+                    var d = dd.AsSpan((ni * c + ci) * s, s);
+                    // d = p·(beta·P'(p) − dot), P'(p) = p (squared, beta holds the 2) or 1
+                    if (squaredSums) TensorPrimitives.Multiply(row, beta[ci], d);
+                    else d.Fill(beta[ci]);
+                    TensorPrimitives.Subtract(d, dot, d);
+                    TensorPrimitives.Multiply(d, row, d);
+                }
+                for (int si = 0; si < s; si++)
+                {
+                    int ti = t[ni * s + si];
+                    if (ti != ignoreIndex) dd[(ni * c + ti) * s + si] += alpha[ti] * p[(ni * c + ti) * s + si];
+                }
+            }
+            logits.AccumulateGrad(dx);
+        });
     }
 }

@@ -151,6 +151,7 @@ internal sealed class SegFaceNetwork : ParsingNetwork
         var loss = Tensor.CrossEntropy(logits, labels, context.ClassWeights, context.IgnoreIndex, context.LabelSmoothing).Mul(context.CeWeight);
         if (context.DiceWeight > 0)
             loss = loss.Add(Tensor.DiceLoss(logits, labels, ignoreIndex: context.IgnoreIndex, squaredSums: true).Mul(context.DiceWeight));
+        TensorScope.ReleaseNow(logits); // both losses keep their own probabilities; nothing reads the logits again
         return loss;
     }
 
