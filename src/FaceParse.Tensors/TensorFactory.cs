@@ -87,7 +87,7 @@ public sealed partial class Tensor
     public Tensor Clone()
     {
         var t = Empty(_shape);
-        Strided.CopyTo(this, t.Span);
+        Strided.CopyTo(this, t.Storage, t.Offset);
         return t;
     }
 }

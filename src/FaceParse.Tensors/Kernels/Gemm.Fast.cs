@@ -80,8 +80,62 @@ public static partial class Gemm
             EpilogueOnly(g);
             return;
         }
-        SimdDispatch.Run(new BlockedCall(g));
+        if (!SplitK(g)) SimdDispatch.Run(new BlockedCall(g));
     }
+
+    // Splits the reduction across the threads when C is small and K long (weight gradients: C[out, in] = Σ over every token
+    // or pixel): there C has too few tiles to share, and the blocked loop would meet at a barrier for every K block. Each
+    // thread runs the blocked GEMM single-threaded over its own K range into its own partial C (thread 0 into C itself);
+    // the partials are added in thread order. Only without an epilogue. Returns false when the GEMM does not qualify.
+    // A[m,k]|[k,m], B[k,n]|[n,k] -> C[m,n]
+    private static unsafe bool SplitK(in GemmArgs g)
+    {
+        int threads = Math.Min(Parallelism.Threads, g.K / SplitKMinimumRange);
+        if (threads < 2 || g.K < 8L * Math.Max(g.M, g.N) || g.RowBias != null || g.Residual != null || g.Act != Epilogue.None) return false;
+        long size = (long)g.M * g.N;
+        if ((threads - 1) * size > 1 << 24) return false; // partials over 64 MB: let the blocked loop share C instead
+        float[] partials = System.Buffers.ArrayPool<float>.Shared.Rent((int)((threads - 1) * size));
+        try
+        {
+            fixed (float* pp = partials)
+            {
+                var whole = g;
+                nint partAt = (nint)pp;
+                Parallelism.For(threads, t =>
+                {
+                    int k0 = (int)((long)whole.K * t / threads), k1 = (int)((long)whole.K * (t + 1) / threads);
+                    var part = whole;
+                    part.A = whole.TransA ? whole.A + k0 * whole.Lda : whole.A + k0;
+                    part.B = whole.TransB ? whole.B + k0 : whole.B + k0 * whole.Ldb;
+                    part.K = k1 - k0;
+                    if (t > 0)
+                    {
+                        part.C = (float*)partAt + (t - 1) * size;
+                        part.Ldc = whole.N;
+                        part.Accumulate = false;
+                    }
+                    int saved = Parallelism.LocalLimit;
+                    Parallelism.LocalLimit = 1;
+                    try { SimdDispatch.Run(new BlockedCall(part)); }
+                    finally { Parallelism.LocalLimit = saved; }
+                });
+                for (int t = 1; t < threads; t++)
+                    for (int i = 0; i < g.M; i++)
+                    {
+                        var row = new Span<float>(g.C + i * g.Ldc, g.N);
+                        System.Numerics.Tensors.TensorPrimitives.Add(row, new ReadOnlySpan<float>(pp + (t - 1) * size + (long)i * g.N, g.N), row);
+                    }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(partials);
+        }
+        return true;
+    }
+
+    // Smallest K range a split-K thread gets.
+    private const int SplitKMinimumRange = 1024;
 
     private readonly struct BlockedCall(GemmArgs g) : IVecKernel
     {

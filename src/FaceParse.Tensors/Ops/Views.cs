@@ -154,7 +154,7 @@ public sealed partial class Tensor
     {
         if (IsContiguous) return this;
         var result = Empty(_shape);
-        Strided.CopyTo(this, result.Span);
+        Strided.CopyTo(this, result.Storage, result.Offset);
         return result.Record("contiguous", [this], AccumulateGrad);
     }
 }

@@ -129,6 +129,21 @@ public sealed class GemmTests
         }
     }
 
+    /// <summary>Small C, long K (a weight gradient): on two threads the reduction is split between them and the partials
+    /// summed; every transpose combination, with and without accumulating into C.</summary>
+    [Fact]
+    public void SplitKMatchesReferenceOnEveryLevelThreadCountAndTranspose()
+    {
+        var rng = new Random(43);
+        ForEachConfiguration((level, threads) =>
+        {
+            foreach (bool transA in new[] { false, true })
+                foreach (bool transB in new[] { false, true })
+                    foreach (bool accumulate in new[] { false, true })
+                        Check(rng, 37, 70, 5003, transA, transB, accumulate, $"{level} t={threads} tA={transA} tB={transB} acc={accumulate}");
+        });
+    }
+
     [Fact]
     public void BlockingOutOfRangeIsRefused()
     {
