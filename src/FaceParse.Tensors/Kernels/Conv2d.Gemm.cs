@@ -155,24 +155,31 @@ public static partial class Conv2d
         return f;
     }
 
-    // Floats of im2col columns (all groups) per work item of BackwardWeight: a chunk of output rows whose columns stay in L2.
+    // Floats of im2col columns (all groups) per work item of BackwardWeight's pixel split: a chunk of output rows whose
+    // columns stay in L2, but never fewer than WeightGradChunkPixels pixels (the GEMM's K) unless the image has fewer.
     private const long WeightGradChunkFloats = 1 << 16;
+    private const int WeightGradChunkPixels = 256;
 
     // x[N,Cin,H,W], dy[N,Cout,Ho,Wo] -> dw[Cout,Cin/g,Kh,Kw] (overwritten)
-    // dW_g[Cout/g, K] = Σ over images and chunks of output rows of dy_g[Cout/g, chunk] · columns_g[K, chunk]ᵀ. The long pixel
-    // axis is what gets split: the (image, row chunk) items are cut into one contiguous run per thread; each thread builds a
-    // chunk's columns in its own cache-sized workspace (never the whole image's, which is Kh·Kw times the input) and runs
-    // its GEMMs single-threaded into its own partial dW; the partials are summed at the end, in thread order.
+    // dW_g[Cout/g, K] = Σ over images (and chunks of output rows) of dy_g[Cout/g, pixels] · columns_g[K, pixels]ᵀ. Two ways:
+    // - many pixels for a small dW (shallow layers at high resolution: 262,144 pixels for a 32 × 288 dW): the pixel axis is
+    //   split into row chunks, on one thread too. The items are cut into one contiguous run per thread; each thread builds a chunk's columns
+    //   in its own cache-sized workspace (never the whole image's, Kh·Kw times the input) and runs its GEMMs single-threaded
+    //   into its own partial dW; the partials are summed at the end, in thread order.
+    // - a large dW for few pixels (deep layers: 512 × 4608 for 256 pixels): image by image, whole-image columns, and the GEMM
+    //   shares dW's tiles among the threads (a per-thread partial of that dW would cost more than it saves).
     public static unsafe void BackwardWeight(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Conv2dGeometry g, Span<float> dw)
     {
         CheckBackward(g.InputSize, x.Length, "x", dy.Length, g);
         CheckWeights(dw.Length, g);
         int k = g.InChannelsPerGroup * g.KernelHeight * g.KernelWidth, ho = g.OutHeight, wo = g.OutWidth;
+        long pixels = (long)g.Batch * ho * wo;
+        bool small = g.OutChannels * k * pixels < (1 << 18);
+        bool split = !small && pixels >= 8L * Math.Max(g.OutChannelsPerGroup, k); // chunked even on one thread: columns in L2
         long columnFloatsPerRow = (long)g.InChannels * g.KernelHeight * g.KernelWidth * wo;
-        int rows = (int)Math.Clamp(WeightGradChunkFloats / Math.Max(1, columnFloatsPerRow), 1, ho);
+        int rows = !split ? ho : (int)Math.Clamp(Math.Max(WeightGradChunkFloats / Math.Max(1, columnFloatsPerRow), (WeightGradChunkPixels + wo - 1) / wo), 1, ho);
         int chunks = (ho + rows - 1) / rows, items = g.Batch * chunks;
-        bool small = (long)g.OutChannels * k * ho * wo * g.Batch < (1 << 18);
-        int threads = small ? 1 : Math.Min(Parallelism.Threads, items);
+        int threads = split ? Math.Min(Parallelism.Threads, items) : 1;
         long size = g.WeightSize;
         float[]? partials = threads > 1 ? System.Buffers.ArrayPool<float>.Shared.Rent(checked((int)((threads - 1) * size))) : null;
         try
@@ -180,12 +187,12 @@ public static partial class Conv2d
             fixed (float* px = x, pdy = dy, pdw = dw, ppart = partials)
             {
                 var job = new WeightGradJob((nint)px, (nint)pdy, g, rows, chunks);
-                if (threads == 1) job.Run(0, items, pdw);
+                if (threads == 1) job.Run(0, items, pdw, singleThreaded: small || split);
                 else
                 {
                     nint dwAt = (nint)pdw, partAt = (nint)ppart;
                     Parallelism.For(threads, t => job.Run(items * t / threads, items * (t + 1) / threads,
-                        t == 0 ? (float*)dwAt : (float*)partAt + (t - 1) * size));
+                        t == 0 ? (float*)dwAt : (float*)partAt + (t - 1) * size, singleThreaded: true));
                     for (int t = 1; t < threads; t++)
                     {
                         float* part = ppart + (t - 1) * size;
@@ -200,17 +207,18 @@ public static partial class Conv2d
         }
     }
 
-    // One thread's share of BackwardWeight: items [lo, hi) of (image, row chunk), accumulated into target (overwritten first).
+    // A run of BackwardWeight's items [lo, hi) of (image, row chunk), accumulated into target (overwritten first); with
+    // singleThreaded the GEMMs stay on the calling thread (the split is already across threads), else they use the threads.
     private readonly unsafe struct WeightGradJob(nint x, nint dy, Conv2dGeometry g, int rows, int chunks)
     {
-        public void Run(int lo, int hi, float* target)
+        public void Run(int lo, int hi, float* target, bool singleThreaded)
         {
             if (lo >= hi) return;
             int cinG = g.InChannelsPerGroup, coutG = g.OutChannelsPerGroup, k = cinG * g.KernelHeight * g.KernelWidth, p = g.OutHeight * g.OutWidth;
             bool pointwise = g.KernelHeight == 1 && g.KernelWidth == 1 && g.StrideHeight == 1 && g.StrideWidth == 1 && g.PadHeight == 0 && g.PadWidth == 0;
             float* px = (float*)x, pdy = (float*)dy;
             int saved = Parallelism.LocalLimit;
-            Parallelism.LocalLimit = 1; // this thread's GEMMs stay on it: the split is already across the threads
+            if (singleThreaded) Parallelism.LocalLimit = 1;
             try
             {
                 for (int item = lo; item < hi; item++)

@@ -144,7 +144,7 @@ public sealed partial class Tensor
         return result.Record("dice_loss", [logits], g =>
         {
             double up = g.ToScalar() / c;
-            float[] alpha = new float[c], beta = new float[c]; // dL/dp[c] = alpha[c]·t[c] + beta[c]·P'(p[c])
+            float[] alpha = new float[c], beta = new float[c]; // dL/dp[c] = alpha[c]·t[c] + beta[c]·q[c], q = p (squared; beta holds P' = 2p's 2) or 1
             for (int ci = 0; ci < c; ci++)
             {
                 double d = pSum[ci] + tSum[ci] + smooth, num = 2 * inter[ci] + smooth;
@@ -156,7 +156,7 @@ public sealed partial class Tensor
             var dot = new float[s];
             for (int ni = 0; ni < n; ni++)
             {
-                // dot = Σ_k p[k]·dL/dp[k] = Σ_k beta[k]·p[k]·P'(p[k])/(P' factor) … + alpha[t]·p[t]
+                // dot = Σ_k p[k]·dL/dp[k] = Σ_k beta[k]·p[k]·q[k] + alpha[t]·p[t], with q = p (squared sums) or 1
                 dot.AsSpan().Clear();
                 for (int ci = 0; ci < c; ci++)
                 {
@@ -178,7 +178,7 @@ public sealed partial class Tensor
                 {
                     var row = p.AsSpan((ni * c + ci) * s, s);
                     var d = dd.AsSpan((ni * c + ci) * s, s);
-                    // d = p·(beta·P'(p) − dot), P'(p) = p (squared, beta holds the 2) or 1
+                    // d = p·(beta·q − dot)
                     if (squaredSums) TensorPrimitives.Multiply(row, beta[ci], d);
                     else d.Fill(beta[ci]);
                     TensorPrimitives.Subtract(d, dot, d);

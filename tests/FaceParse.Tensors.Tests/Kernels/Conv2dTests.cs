@@ -14,7 +14,7 @@ public sealed class Conv2dTests
         new(1, 32, 13, 64, 40, 3, 3, PadHeight: 2, PadWidth: 2),
     ];
 
-    /// <summary>Geometries covering every dispatch path: direct (wide rows, with ragged edges), im2col (narrow), 1×1, depthwise, groups, stride, dilation; the last five are big enough to run on two threads.</summary>
+    /// <summary>Geometries covering every dispatch path: direct (wide rows, with ragged edges), im2col (narrow), 1×1, depthwise, groups, stride, dilation; the last six are big enough to run on two threads.</summary>
     internal static readonly Conv2dGeometry[] Geometries =
     [
         new(1, 3, 9, 35, 10, 3, 3, PadHeight: 1, PadWidth: 1),
@@ -32,6 +32,8 @@ public sealed class Conv2dTests
         // big enough for the weight gradient's split over row chunks and threads: 1×1 (the input as columns), and groups
         new(2, 40, 24, 70, 12, 1, 1),
         new(2, 12, 30, 40, 12, 3, 3, PadHeight: 1, PadWidth: 1, Groups: 3),
+        // a deep layer: few pixels for a large weight gradient, which goes image by image with the GEMM sharing its tiles
+        new(2, 64, 8, 8, 64, 3, 3, PadHeight: 1, PadWidth: 1),
         // Winograd F(2×2, 3×3) on AVX-512: odd output width, Cout not a multiple of 8; odd output height, batch 2; pad 2
         WinogradGeometries[0], WinogradGeometries[1], WinogradGeometries[2],
     ];
