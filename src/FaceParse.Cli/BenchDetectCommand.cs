@@ -3,8 +3,8 @@ using System.Diagnostics;
 using System.Globalization;
 using FaceParse.Benchmarks;
 using FaceParse.Detection;
-using FaceParse.Imaging.Geometry;
 using FaceParse.Imaging;
+using FaceParse.Imaging.Geometry;
 using FaceParse.Inference;
 using FaceParse.Tensors.Runtime;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
-using FaceParse.Benchmarks.Imaging;
 using FaceParse.Benchmarks;
+using FaceParse.Benchmarks.Imaging;
 
 namespace FaceParse.Cli;
 

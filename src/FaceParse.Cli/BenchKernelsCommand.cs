@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
+using FaceParse.Benchmarks;
 using FaceParse.Benchmarks.Kernels;
 using FaceParse.Benchmarks.Onnx;
-using FaceParse.Benchmarks;
 using FaceParse.Tensors.Runtime;
 
 namespace FaceParse.Cli;

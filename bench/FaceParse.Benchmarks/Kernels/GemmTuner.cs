@@ -83,7 +83,6 @@ public static class GemmTuner
 
     private static void Write(string path, GemmTuningRow chosen, double defaultGflops)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var json = new Dictionary<string, object>
         {
             ["cpu"] = CpuFeatures.ModelName,
@@ -97,8 +96,17 @@ public static class GemmTuner
             ["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture),
         };
         string temp = path + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(temp, path, overwrite: true);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            File.WriteAllText(temp, JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
+            File.Move(temp, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw new IOException($"Could not store the GEMM blocking in {path}: {e.Message} Any previous choice there is unchanged.", e);
+        }
     }
 
     private static float[] Fill(int count, int seed)

@@ -8,7 +8,7 @@ using FaceParse.Tensors.Runtime;
 namespace FaceParse.Benchmarks.Kernels;
 
 /// <summary>One measured kernel: GFLOP/s counts 2·MAC of the direct definition; real GFLOP/s counts what the kernel executed
-/// (tile padding included; Winograd's 16 products per 2×2 tile instead of 36; for another engine, the same as GFLOP/s). <paramref name="Engine"/>: null for our kernels, else the compared runtime (so plain rows keep the six documented fields).</summary>
+/// (tile padding included; Winograd's 16 products per 2×2 tile instead of 36; for another engine, the same as GFLOP/s). <paramref name="Engine"/>: null for our kernels, else the compared runtime (plain rows have no engine field). Every row also names the CPU, the SIMD level and the GEMM blocking it ran with.</summary>
 public sealed record KernelBenchRow(string Kernel, string Shape, int Threads, double Gflops, double FractionOfPeak, double RealGflops,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Engine = null)
 {

@@ -163,9 +163,9 @@ public static partial class Conv2d
     // x[N,Cin,H,W], dy[N,Cout,Ho,Wo] -> dw[Cout,Cin/g,Kh,Kw] (overwritten)
     // dW_g[Cout/g, K] = Σ over images (and chunks of output rows) of dy_g[Cout/g, pixels] · columns_g[K, pixels]ᵀ. Two ways:
     // - many pixels for a small dW (shallow layers at high resolution: 262,144 pixels for a 32 × 288 dW): the pixel axis is
-    //   split into row chunks, on one thread too. The items are cut into one contiguous run per thread; each thread builds a chunk's columns
-    //   in its own cache-sized workspace (never the whole image's, Kh·Kw times the input) and runs its GEMMs single-threaded
-    //   into its own partial dW; the partials are summed at the end, in thread order.
+    //   split into row chunks, on one thread too. The items are cut into one contiguous run per thread; each thread builds
+    //   a chunk's columns in its own cache-sized workspace (never the whole image's, Kh·Kw times the input) and runs its
+    //   GEMMs single-threaded into its own partial dW; the partials are summed at the end, in thread order.
     // - a large dW for few pixels (deep layers: 512 × 4608 for 256 pixels): image by image, whole-image columns, and the GEMM
     //   shares dW's tiles among the threads (a per-thread partial of that dW would cost more than it saves).
     public static unsafe void BackwardWeight(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Conv2dGeometry g, Span<float> dw)
@@ -174,7 +174,7 @@ public static partial class Conv2d
         CheckWeights(dw.Length, g);
         int k = g.InChannelsPerGroup * g.KernelHeight * g.KernelWidth, ho = g.OutHeight, wo = g.OutWidth;
         long pixels = (long)g.Batch * ho * wo;
-        bool small = g.OutChannels * k * pixels < (1 << 18);
+        bool small = (long)g.OutChannels * k * pixels < (1 << 18);
         bool split = !small && pixels >= 8L * Math.Max(g.OutChannelsPerGroup, k); // chunked even on one thread: columns in L2
         long columnFloatsPerRow = (long)g.InChannels * g.KernelHeight * g.KernelWidth * wo;
         int rows = !split ? ho : (int)Math.Clamp(Math.Max(WeightGradChunkFloats / Math.Max(1, columnFloatsPerRow), (WeightGradChunkPixels + wo - 1) / wo), 1, ho);
