@@ -30,6 +30,7 @@ public sealed partial class FaceParser
     // highest wins; pixels outside every face's frame are background. No face: a warning and the Whole behaviour.
     private ParseResult ParseAuto(Image photo)
     {
+        using var noGrad = GradMode.NoGrad(); // inference: no graph (a caller's recording mode would otherwise keep every intermediate)
         var detector = Options.Detector ?? DefaultDetector.Value;
         var all = detector.Detect(photo);
         var warnings = new List<string>();

@@ -48,6 +48,7 @@ public sealed class AutoParseTests
         var managed = FaceParser.Load("default").Parse(photo);
         var viaEngine = FaceParser.Load("default", new FaceParserOptions { Engine = engine }).Parse(photo);
         Assert.Equal(1, engine.Calls); // one aligned face, one network run by the engine
+        Assert.Equal(0, engine.CallsRecordingGradients); // inference builds no graph (it once did: 1 GB per 512² photo)
         Assert.Equal((256, 256), engine.LastOutput);
         Assert.Single(viaEngine.Faces);
         // Decoding at the input size and warping back bilinearly agrees with the continuous decoder on nearly every pixel.
@@ -60,12 +61,14 @@ public sealed class AutoParseTests
     private sealed class CountingEngine : IInferenceEngine
     {
         public int Calls { get; private set; }
+        public int CallsRecordingGradients { get; private set; }
         public (int, int) LastOutput { get; private set; }
         public string Name => "counting (managed underneath)";
 
         public FaceParse.Tensors.Tensor Forward(SegmentationModel model, FaceParse.Tensors.Tensor rgb, int outH, int outW)
         {
             Calls++;
+            if (FaceParse.Tensors.GradMode.Enabled) CallsRecordingGradients++;
             LastOutput = (outH, outW);
             return model.Forward(rgb, outH, outW);
         }
