@@ -44,6 +44,55 @@ public sealed class FpLiifForwardAtTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>The fused point decoder (bilinear configurations without gradients) against the literal query it replaces,
+    /// at scattered points as a warp back asks for them (rotated, some outside [-1, 1] so the border clamp acts, some exactly
+    /// on it), at every SIMD level this CPU has and 1 and 2 threads, with chunks that split the points unevenly.</summary>
+    [Theory]
+    [InlineData(FpLiifPositionalEncoding.LiifRelative)]
+    [InlineData(FpLiifPositionalEncoding.Sinusoidal)]
+    public void FusedPointDecoderEqualsTheLiteralQuery(FpLiifPositionalEncoding encoding)
+    {
+        var model = new FpLiifModel(VarBuilder.Init(11), FpLiifConfigs.Tiny with { PositionalEncoding = encoding, ChunkPixels = 40 });
+        foreach (var p in model.Parameters()) System.Numerics.Tensors.TensorPrimitives.Multiply(p.Span, 2f, p.Span);
+        var x = FpLiifForwardTests.RandomImages(2, 20, 16, 4);
+        var rng = new Random(7);
+        int hq = 7, wq = 13;
+        var xy = new float[2 * hq * wq * 2];
+        for (int i = 0; i < xy.Length; i += 2)
+        {
+            double u = rng.NextDouble() * 2.6 - 1.3, v = rng.NextDouble() * 2.6 - 1.3; // a rotated, scaled sampling of the frame
+            (xy[i], xy[i + 1]) = ((float)(0.8 * u - 0.3 * v), (float)(0.3 * u + 0.8 * v));
+        }
+        (xy[0], xy[1], xy[2], xy[3], xy[4], xy[5]) = (-1f, -1f, 1f, 1f, 1f, -1f);
+        var coords = Tensor.FromArray(xy, 2, hq, wq, 2);
+        float[] recorded = model.ForwardAt(x, coords).ToArray();
+        var (level, threads) = (Tensors.Runtime.CpuFeatures.Active, Tensors.Runtime.Parallelism.Threads);
+        try
+        {
+            foreach (var l in Enum.GetValues<Tensors.Runtime.SimdLevel>().Where(v => v <= Tensors.Runtime.CpuFeatures.Detected))
+                foreach (int t in new[] { 1, 2 })
+                {
+                    (Tensors.Runtime.CpuFeatures.Active, Tensors.Runtime.Parallelism.Threads) = (l, t);
+                    float[] literal, fused;
+                    using (GradMode.NoGrad())
+                    {
+                        FpLiifFastPath.PerOpForm = true;
+                        try { literal = model.ForwardAt(x, coords).ToArray(); }
+                        finally { FpLiifFastPath.PerOpForm = false; }
+                        fused = model.ForwardAt(x, coords).ToArray();
+                    }
+                    float toLiteral = literal.Zip(fused, (a, b) => MathF.Abs(a - b)).Max(), toRecorded = recorded.Zip(fused, (a, b) => MathF.Abs(a - b)).Max();
+                    output.WriteLine($"{encoding} {l} t={t}: max |Δ| to the literal chunked query {toLiteral:E2}, to the recorded one {toRecorded:E2}");
+                    Assert.True(toLiteral <= 1e-4f && toRecorded <= 1e-4f, $"{l} t={t}: max |Δlogit| {toLiteral} / {toRecorded}");
+                }
+        }
+        finally
+        {
+            (Tensors.Runtime.CpuFeatures.Active, Tensors.Runtime.Parallelism.Threads) = (level, threads);
+        }
+        Assert.True(recorded.Max() - recorded.Min() > 1e-2f, "logits barely vary");
+    }
+
     /// <summary>The cell term comes from the query grid's spacing; a grid of one point has none, so it is read with the
     /// whole-image cell (2, 2), which is what a 1×1 Forward uses.</summary>
     [Fact]

@@ -84,7 +84,8 @@ public sealed class FpLiif : Module
     /// top-left corner of the input and pixel centres sit at −1 + (2i + 1)/n. The cell term of the positional encoding is the
     /// query grid's own spacing: the mean distance between neighbouring points along each axis (2/Hq or 2/Wq for an axis of
     /// one point). A full pixel-centre grid of outH × outW gives <see cref="Forward"/>(x, outH, outW) up to float rounding.
-    /// Trainable while gradients are recorded; otherwise decoded in chunks of <see cref="FpLiifConfig.ChunkPixels"/> points.</summary>
+    /// Trainable while gradients are recorded; otherwise decoded in chunks of <see cref="FpLiifConfig.ChunkPixels"/> points
+    /// (bilinear configurations by <see cref="FpLiifPointDecoder"/>, the others by the literal decoder).</summary>
     // x [N, 3, H, W], coords [N, Hq, Wq, 2] (x, y) → [N, K, Hq, Wq]
     public Tensor ForwardAt(Tensor x, Tensor coords)
     {
@@ -100,6 +101,11 @@ public sealed class FpLiif : Module
         var (z, g) = Encode(x);
         if (GradMode.Enabled)
             return Decoder.QueryWithCell(z, g, Tensor.FromArray(yx, n, q, 2), cell).Permute(0, 2, 1).Reshape(n, k, hq, wq);
+        if (FpLiifGridDecoder.Supports(Config) && !FpLiifFastPath.PerOpForm) // bilinear: the fused point decoder
+        {
+            var (reducedRows, wFeat, perImage, wPe) = FpLiifFastPath.FirstLayer(Decoder, z, g);
+            return FpLiifPointDecoder.Decode(Decoder, reducedRows, wFeat, perImage, wPe, yx, q, cell, z.Dim(2), z.Dim(3)).Reshape(n, k, hq, wq);
+        }
         var reduced = Decoder.ReduceLatent(z);
         var output = Tensor.Empty(n, k, q);
         var destination = output.Span;

@@ -37,19 +37,10 @@ internal static class FpLiifFastPath
     {
         using var noGrad = GradMode.NoGrad();
         var cfg = decoder.Config;
-        int n = z.Dim(0), c = z.Dim(1), hf = z.Dim(2), wf = z.Dim(3);
-        int reduceOut = cfg.ReduceOut, hidden = cfg.MlpHidden, k = cfg.NumClasses, dims = cfg.PositionalDims;
-        var (reduce0, reduce1) = (decoder.Reduce.Layers[0], decoder.Reduce.Layers[1]);
+        int n = z.Dim(0), hf = z.Dim(2), wf = z.Dim(3), hidden = cfg.MlpHidden, dims = cfg.PositionalDims;
         var layers = decoder.PixelMlp.Layers;
-        var first = layers[0];
-
-        var h = z.Conv2d(reduce0.Weight.Reshape(cfg.ReduceHidden, c, 3, 3), reduce0.Bias, null, Epilogue.Relu, padding: 1); // [N, RH, Hf, Wf]
-        var reduced = reduce1.Weight.MatMul(h.Reshape(n, cfg.ReduceHidden, hf * wf)).Add(ColumnBias(reduce1.Bias!)); // [N, R, Hf·Wf]
-        var wFeat = first.Weight.Narrow(1, 0, reduceOut).Contiguous(); // [H, R]
-        var wG = first.Weight.Narrow(1, reduceOut, c).Contiguous(); // [H, C]
-        var wPe = first.Weight.Narrow(1, reduceOut + c, dims).Contiguous(); // [H, P]
+        var (reduced, wFeat, perImage, wPe) = FirstLayer(decoder, z, g);
         var projected = wFeat.MatMul(reduced).Reshape(n, hidden, hf, wf); // [N, H, Hf, Wf]
-        var perImage = g.MatMul(wG.Transpose(0, 1)).Add(first.Bias!).Reshape(n, hidden, 1); // [N, H, 1]
 
         if (FpLiifGridDecoder.Supports(cfg) && !PerOpForm && (output is not null || n == 1))
         {
@@ -80,6 +71,24 @@ internal static class FpLiifFastPath
             if (output is not null) CopyRows(logits!, output, start, m);
             else sink!(start, rows, logits!);
         }
+    }
+
+    /// <summary>The reduced latent and the first pixel-MLP layer split as the identities above say: W_feat (for the
+    /// reduced features), W_g·g + b per image, and W_pe (for the positional encoding).</summary>
+    // z [N, C, Hf, Wf], g [N, C] → reduced [N, R, Hf·Wf], wFeat [H, R], perImage [N, H, 1], wPe [H, P]
+    internal static (Tensor Reduced, Tensor WFeat, Tensor PerImage, Tensor WPe) FirstLayer(FpLiifDecoder decoder, Tensor z, Tensor g)
+    {
+        var cfg = decoder.Config;
+        int n = z.Dim(0), c = z.Dim(1), hf = z.Dim(2), wf = z.Dim(3), reduceOut = cfg.ReduceOut;
+        var (reduce0, reduce1) = (decoder.Reduce.Layers[0], decoder.Reduce.Layers[1]);
+        var first = decoder.PixelMlp.Layers[0];
+        var h = z.Conv2d(reduce0.Weight.Reshape(cfg.ReduceHidden, c, 3, 3), reduce0.Bias, null, Epilogue.Relu, padding: 1); // [N, RH, Hf, Wf]
+        var reduced = reduce1.Weight.MatMul(h.Reshape(n, cfg.ReduceHidden, hf * wf)).Add(ColumnBias(reduce1.Bias!)); // [N, R, Hf·Wf]
+        var wFeat = first.Weight.Narrow(1, 0, reduceOut).Contiguous(); // [H, R]
+        var wG = first.Weight.Narrow(1, reduceOut, c).Contiguous(); // [H, C]
+        var wPe = first.Weight.Narrow(1, reduceOut + c, cfg.PositionalDims).Contiguous(); // [H, P]
+        var perImage = g.MatMul(wG.Transpose(0, 1)).Add(first.Bias!).Reshape(n, cfg.MlpHidden, 1); // [N, H, 1]
+        return (reduced, wFeat, perImage, wPe);
     }
 
     // b [out] → [out, 1] (a bias broadcast over the pixels of channel-major activations)

@@ -69,25 +69,28 @@ internal static class FpLiifGridDecoder
                 int rows = Math.Min(rowsPerChunk, outH - start), m = rows * outW;
                 Sample(proj, b * hidden * hf * wf, bias0, b * hidden, pe, rowEnc, rowDependent, colTerm, rowsAxis, cols,
                     hidden, hf, wf, dims, start, rows, outW, bufferA);
-                Tensor x = bufferA, y = bufferB;
-                for (int i = 1; i < layers.Count; i++)
+                if (band is not null)
                 {
-                    int outF = layers[i].Weight.Dim(0), inF = layers[i].Weight.Dim(1);
-                    if (i == layers.Count - 1 && band is not null)
-                    {
-                        Gemm.MultiplyEpilogue(weights[i].Span, x.Span[..(inF * m)], outF, m, inF, biases[i].Span, Epilogue.None, band.Span[..(k * m)], m);
-                        sink!(start, rows, band.Narrow(0, 0, k * m).Reshape(1, k, m));
-                    }
-                    else if (i == layers.Count - 1)
-                        Gemm.MultiplyEpilogue(weights[i].Span, x.Span[..(inF * m)], outF, m, inF, biases[i].Span, Epilogue.None,
-                            outSpan.Slice(b * k * plane + start * outW, (k - 1) * plane + m), plane);
-                    else
-                    {
-                        Gemm.MultiplyEpilogue(weights[i].Span, x.Span[..(inF * m)], outF, m, inF, biases[i].Span, Epilogue.Relu, y.Span[..(outF * m)], m);
-                        (x, y) = (y, x);
-                    }
+                    Layers(weights, biases, bufferA, bufferB, m, band.Span[..(k * m)], m);
+                    sink!(start, rows, band.Narrow(0, 0, k * m).Reshape(1, k, m));
                 }
+                else Layers(weights, biases, bufferA, bufferB, m, outSpan.Slice(b * k * plane + start * outW, (k - 1) * plane + m), plane);
             }
+    }
+
+    /// <summary>Pixel-MLP layers 1… over m points whose first-layer activations are in <paramref name="x"/>: bias and ReLU
+    /// in each GEMM's epilogue, the two slabs alternating, the last layer (no ReLU) written into <paramref name="logits"/>.</summary>
+    // x [H, m] → logits [K, m] with row stride ldc; y: a second slab of at least widest·m floats
+    internal static void Layers(Tensor[] weights, Tensor[] biases, Tensor x, Tensor y, int m, Span<float> logits, int ldc)
+    {
+        for (int i = 1; i < weights.Length; i++)
+        {
+            int outF = weights[i].Dim(0), inF = weights[i].Dim(1);
+            bool last = i == weights.Length - 1;
+            Gemm.MultiplyEpilogue(weights[i].Span, x.Span[..(inF * m)], outF, m, inF, biases[i].Span, last ? Epilogue.None : Epilogue.Relu,
+                last ? logits : y.Span[..(outF * m)], last ? ldc : m);
+            (x, y) = (y, x);
+        }
     }
 
     // x[h, r·outW + c] = relu(bilinear(P_h)(row start + r, c) + bias0[h] + W_pe,row·pe_row(r) + colTerm[h, c]) for a chunk of rows
