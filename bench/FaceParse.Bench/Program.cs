@@ -21,4 +21,9 @@ if (args.Length > 0 && args[0] == "segface-phases")
     FaceParse.Bench.SegFacePhases.Run(args[1..]);
     return;
 }
+if (args.Length > 0 && args[0] == "core-contention")
+{
+    FaceParse.Bench.CoreContention.Run(args[1..]);
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
