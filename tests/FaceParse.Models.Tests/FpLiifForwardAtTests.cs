@@ -19,6 +19,14 @@ public sealed class FpLiifForwardAtTests(ITestOutputHelper output)
         return Tensor.FromArray(xy, n, h, w, 2);
     }
 
+    // a seeded model with doubled weights, so its logits vary enough for differences to show
+    private static FpLiifModel Sharpened(int seed, FpLiifConfig config)
+    {
+        var model = new FpLiifModel(VarBuilder.Init(seed), config);
+        foreach (var p in model.Parameters()) System.Numerics.Tensors.TensorPrimitives.Multiply(p.Span, 2f, p.Span);
+        return model;
+    }
+
     /// <summary>A full pixel-centre grid gives Forward at that size, with and without gradient recording, for non-square
     /// sizes (an x/y swap would transpose the result) and chunks smaller than the grid.</summary>
     [Theory]
@@ -26,8 +34,7 @@ public sealed class FpLiifForwardAtTests(ITestOutputHelper output)
     [InlineData(FpLiifUpsampling.LocalEnsemble)]
     public void CentreGridEqualsForward(FpLiifUpsampling upsampling)
     {
-        var model = new FpLiifModel(VarBuilder.Init(5), FpLiifConfigs.Tiny with { Upsampling = upsampling, ChunkPixels = 50 });
-        foreach (var p in model.Parameters()) System.Numerics.Tensors.TensorPrimitives.Multiply(p.Span, 2f, p.Span);
+        var model = Sharpened(5, FpLiifConfigs.Tiny with { Upsampling = upsampling, ChunkPixels = 50 });
         var x = FpLiifForwardTests.RandomImages(2, 18, 14, 6);
         foreach (var (h, w) in new[] { (23, 11), (9, 17), (1, 1) })
         {
@@ -52,8 +59,7 @@ public sealed class FpLiifForwardAtTests(ITestOutputHelper output)
     [InlineData(FpLiifPositionalEncoding.Sinusoidal)]
     public void FusedPointDecoderEqualsTheLiteralQuery(FpLiifPositionalEncoding encoding)
     {
-        var model = new FpLiifModel(VarBuilder.Init(11), FpLiifConfigs.Tiny with { PositionalEncoding = encoding, ChunkPixels = 40 });
-        foreach (var p in model.Parameters()) System.Numerics.Tensors.TensorPrimitives.Multiply(p.Span, 2f, p.Span);
+        var model = Sharpened(11, FpLiifConfigs.Tiny with { PositionalEncoding = encoding, ChunkPixels = 40 });
         var x = FpLiifForwardTests.RandomImages(2, 20, 16, 4);
         var rng = new Random(7);
         int hq = 7, wq = 13;
