@@ -10,7 +10,7 @@ namespace FaceParse.Models.FpLiif;
 /// 0…R−1 of a slab and writes the point's positional encoding below them; the first layer is then one GEMM with
 /// [W_feat | W_pe], the per-image W_g·g + b as its bias and the ReLU in its epilogue; the later layers are GEMMs with bias
 /// and ReLU epilogues, the last one writing straight into the logits. No [Q, R + C + P] concatenation is built and the
-/// work buffers are two slabs of one chunk of points. Equal to <see cref="FpLiifDecoder.QueryWithCell"/> up to float rounding.</summary>
+/// work buffers are three slabs of one chunk of points. Equal to <see cref="FpLiifDecoder.QueryWithCell"/> up to float rounding.</summary>
 internal static class FpLiifPointDecoder
 {
     private const int Block = 256; // points per sampling work item: their corner indices and weights stay in L1
