@@ -13,6 +13,25 @@ public static partial class Conv2d
             ForwardCore(px, pw, bias.IsEmpty ? null : pb, residual.IsEmpty ? null : pr, g, epilogue, py);
     }
 
+    /// <summary>Whether <see cref="ForwardRows"/> can compute a band of output rows of this geometry: the Winograd kernel's
+    /// geometries (3×3, stride 1, one group) at the active SIMD level.</summary>
+    public static bool SupportsRows(in Conv2dGeometry g) => UsesWinograd(g);
+
+    /// <summary><see cref="Forward"/> for output rows [rowStart, rowEnd) only, the rest of y untouched: it reads the input
+    /// rows those need (one more above and below) and the same rows of the residual. rowStart must be even (whole 2×2 tiles)
+    /// and rowEnd even or the output height. Lets a chain of convolutions run band by band (<see cref="ConvChain"/>).</summary>
+    // x[N,Cin,H,W], w[Cout,Cin,3,3], bias[Cout]|[], residual[N,Cout,Ho,Wo]|[] -> y[N,Cout,rowStart:rowEnd,Wo] = act(conv + bias + residual)
+    public static unsafe void ForwardRows(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, ReadOnlySpan<float> residual,
+        Conv2dGeometry g, Epilogue epilogue, Span<float> y, int rowStart, int rowEnd)
+    {
+        CheckForward(x.Length, w.Length, bias.Length, residual.Length, y.Length, g);
+        if (!SupportsRows(g)) throw new NotSupportedException($"conv2d: no banded kernel for this geometry at {CpuFeatures.Active} (see SupportsRows).");
+        if (rowStart < 0 || rowStart % 2 != 0 || rowEnd <= rowStart || rowEnd > g.OutHeight || (rowEnd % 2 != 0 && rowEnd != g.OutHeight))
+            throw new ArgumentOutOfRangeException(nameof(rowStart), $"conv2d: rows [{rowStart}, {rowEnd}) of {g.OutHeight} must start even and end even or at the last row.");
+        fixed (float* px = x, pw = w, pb = bias, pr = residual, py = y)
+            Winograd(px, pw, bias.IsEmpty ? null : pb, residual.IsEmpty ? null : pr, g, epilogue, py, rowStart, rowEnd);
+    }
+
     /// <summary>Picks the kernel for the geometry: depthwise, 1×1 as GEMM, Winograd F(2×2, 3×3), direct register-tiled, or im2col + GEMM.</summary>
     internal static unsafe void ForwardCore(float* x, float* w, float* bias, float* residual, in Conv2dGeometry g, Epilogue epilogue, float* y)
     {

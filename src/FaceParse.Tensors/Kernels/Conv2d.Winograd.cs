@@ -33,21 +33,25 @@ public static partial class Conv2d
         return g.Batch * 16L * ((g.OutChannels + WinogradMr - 1) / WinogradMr * WinogradMr) * g.InChannels * tiles;
     }
 
-    // x[N,Cin,H,W], w[Cout,Cin,3,3] (stride 1, dilation 1, one group) -> y[N,Cout,Ho,Wo] = act(conv + bias + residual)
-    private static unsafe void Winograd(float* x, float* w, float* bias, float* residual, Conv2dGeometry g, Epilogue epilogue, float* y)
+    // x[N,Cin,H,W], w[Cout,Cin,3,3] (stride 1, dilation 1, one group) -> y[N,Cout,Ho,Wo] = act(conv + bias + residual), output
+    // rows [rowStart, rowEnd) only (rowStart even: whole 2×2 tiles); the rest of y is left as it is
+    private static unsafe void Winograd(float* x, float* w, float* bias, float* residual, Conv2dGeometry g, Epilogue epilogue, float* y,
+        int rowStart = 0, int rowEnd = int.MaxValue)
     {
         int cin = g.InChannels, blocks = (g.OutChannels + WinogradMr - 1) / WinogradMr;
         int tilesH = (g.OutHeight + 1) / 2, tilesWp = ((g.OutWidth + 1) / 2 + WinogradGroup - 1) / WinogradGroup * WinogradGroup;
+        int tileFirst = rowStart / 2, tileEnd = Math.Min(tilesH, (Math.Min(rowEnd, g.OutHeight) + 1) / 2), tileSpan = tileEnd - tileFirst;
+        if (tileSpan <= 0) return;
         var layout = new PaddedLayout(g with { StrideWidth = 2 }, interleaved: true); // phase 0 = even padded columns, 1 = odd
         float* u = WinogradWeights(w, g.OutChannels, cin, blocks, g.Macs >= (1 << 18));
-        int tileRows = WinogradTileRows(g, tilesH, tilesWp, g.Macs >= (1 << 18));
-        int tb = tileRows * tilesWp, bandsPerImage = (tilesH + tileRows - 1) / tileRows;
+        int tileRows = WinogradTileRows(g, tileSpan, tilesWp, g.Macs >= (1 << 18));
+        int tb = tileRows * tilesWp, bandsPerImage = (tileSpan + tileRows - 1) / tileRows;
         int* offsets = Workspace.GetInts(Workspace.Slot.Offsets, cin);
         for (int ci = 0; ci < cin; ci++) offsets[ci] = ci * tb;
         nint px = (nint)x, pu = (nint)u, pb = (nint)bias, pr = (nint)residual, py = (nint)y, po = (nint)offsets;
         Action<int> item = [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int i) =>
         {
-            int n = i / bandsPerImage, ty0 = i % bandsPerImage * tileRows, rows = Math.Min(tilesH, ty0 + tileRows) - ty0;
+            int n = i / bandsPerImage, ty0 = tileFirst + i % bandsPerImage * tileRows, rows = Math.Min(tileEnd, ty0 + tileRows) - ty0;
             float* band = Workspace.Get(Workspace.Slot.Input, (2L * rows + 2) * layout.RowStride + layout.Tail);
             layout.FillRows((float*)px + (long)n * cin * g.InHeight * g.InWidth, 2 * ty0, 2 * rows + 2, band);
             float* v = Workspace.Get(Workspace.Slot.WinogradV, 16L * cin * tb);
