@@ -21,6 +21,11 @@ if (args.Length > 0 && args[0] == "segface-phases")
     FaceParse.Bench.SegFacePhases.Run(args[1..]);
     return;
 }
+if (args.Length > 0 && args[0] == "fp-liif-phases")
+{
+    FaceParse.Bench.FpLiifPhases.Run(args[1..]);
+    return;
+}
 if (args.Length > 0 && args[0] == "core-contention")
 {
     FaceParse.Bench.CoreContention.Run(args[1..]);

@@ -53,16 +53,17 @@ public sealed class FpLiifForwardAtTests(ITestOutputHelper output)
 
     /// <summary>The fused point decoder (bilinear configurations without gradients) against the literal query it replaces,
     /// at scattered points as a warp back asks for them (rotated, some outside [-1, 1] so the border clamp acts, some exactly
-    /// on it), at every SIMD level this CPU has and 1 and 2 threads, with chunks that split the points unevenly.</summary>
+    /// on it), at every SIMD level this CPU has and 1 and 2 threads, with chunks that split the points unevenly; at the
+    /// default ChunkPixels the 45 × 61 points go in chunks of the fused decoders' cache size, the literal query in one.</summary>
     [Theory]
-    [InlineData(FpLiifPositionalEncoding.LiifRelative)]
-    [InlineData(FpLiifPositionalEncoding.Sinusoidal)]
-    public void FusedPointDecoderEqualsTheLiteralQuery(FpLiifPositionalEncoding encoding)
+    [InlineData(FpLiifPositionalEncoding.LiifRelative, 40, 7, 13)]
+    [InlineData(FpLiifPositionalEncoding.Sinusoidal, 40, 7, 13)]
+    [InlineData(FpLiifPositionalEncoding.LiifRelative, 16384, 45, 61)]
+    public void FusedPointDecoderEqualsTheLiteralQuery(FpLiifPositionalEncoding encoding, int chunkPixels, int hq, int wq)
     {
-        var model = Sharpened(11, FpLiifConfigs.Tiny with { PositionalEncoding = encoding, ChunkPixels = 40 });
+        var model = Sharpened(11, FpLiifConfigs.Tiny with { PositionalEncoding = encoding, ChunkPixels = chunkPixels });
         var x = FpLiifForwardTests.RandomImages(2, 20, 16, 4);
         var rng = new Random(7);
-        int hq = 7, wq = 13;
         var xy = new float[2 * hq * wq * 2];
         for (int i = 0; i < xy.Length; i += 2)
         {

@@ -55,13 +55,15 @@ public sealed class FpLiifForwardTests(ITestOutputHelper output)
     }
 
     /// <summary>The fused grid decoder (separable sampling, folded W_pe, GEMM epilogues) against the per-op fast form it
-    /// replaces, at every SIMD level this CPU has and 1 and 2 threads, with chunks that split rows unevenly.</summary>
+    /// replaces, at every SIMD level this CPU has and 1 and 2 threads, with chunks that split rows unevenly; at the default
+    /// ChunkPixels the 70 × 80 grid is decoded in chunks of the fused decoders' cache size, the per-op form in one.</summary>
     [Theory]
-    [InlineData(FpLiifPositionalEncoding.LiifRelative)]
-    [InlineData(FpLiifPositionalEncoding.Sinusoidal)]
-    public void FusedGridDecoderEqualsThePerOpFormAtEveryLevelAndThreadCount(FpLiifPositionalEncoding encoding)
+    [InlineData(FpLiifPositionalEncoding.LiifRelative, 70)]
+    [InlineData(FpLiifPositionalEncoding.Sinusoidal, 70)]
+    [InlineData(FpLiifPositionalEncoding.LiifRelative, 16384)]
+    public void FusedGridDecoderEqualsThePerOpFormAtEveryLevelAndThreadCount(FpLiifPositionalEncoding encoding, int chunkPixels)
     {
-        var config = FpLiifConfigs.Tiny with { PositionalEncoding = encoding, ChunkPixels = 70 };
+        var config = FpLiifConfigs.Tiny with { PositionalEncoding = encoding, ChunkPixels = chunkPixels };
         var model = new FpLiifModel(VarBuilder.Init(9), config);
         foreach (var p in model.Parameters()) System.Numerics.Tensors.TensorPrimitives.Multiply(p.Span, 2f, p.Span);
         var x = RandomImages(2, 20, 16, 8);
@@ -70,7 +72,7 @@ public sealed class FpLiifForwardTests(ITestOutputHelper output)
         {
             foreach (var l in Enum.GetValues<Tensors.Runtime.SimdLevel>().Where(v => v <= Tensors.Runtime.CpuFeatures.Detected))
                 foreach (int t in new[] { 1, 2 })
-                    foreach (var (h, w) in new[] { (20, 16), (41, 23), (3, 70), (1, 1) })
+                    foreach (var (h, w) in new[] { (20, 16), (41, 23), (3, 70), (1, 1), (70, 80) })
                     {
                         (Tensors.Runtime.CpuFeatures.Active, Tensors.Runtime.Parallelism.Threads) = (l, t);
                         float[] perOp, fused;

@@ -23,7 +23,7 @@ internal static class FpLiifPointDecoder
         var cfg = decoder.Config;
         var layers = decoder.PixelMlp.Layers;
         int n = reduced.Dim(0), r = reduced.Dim(1), dims = cfg.PositionalDims, hidden = cfg.MlpHidden, k = cfg.NumClasses;
-        int chunk = Math.Max(1, Math.Min(q, cfg.ChunkPixels)), widest = layers.Max(l => l.Weight.Dim(0));
+        int chunk = Math.Max(1, Math.Min(q, Math.Min(cfg.ChunkPixels, FpLiifGridDecoder.CachePixels))), widest = layers.Max(l => l.Weight.Dim(0));
         var output = Tensor.Empty(n, k, q);
         using var features = Tensor.Empty((r + dims) * chunk); // [R + P, m]: sampled features over positional encodings
         using var bufferA = Tensor.Empty(Math.Max(hidden, widest) * chunk);
