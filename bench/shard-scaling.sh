@@ -66,7 +66,7 @@ for ((r = 0; r < ROUNDS; r++)); do
   awk -v r="$((r + 1))" -v n="$n" -v s1="$s1" -v e1="$e1" -v s2="$s2" -v e2="$e2" -v w="$window" -v p="$pair" -v q="$single" -v sizes="$sizes" 'BEGIN {
     a = n / (e1 - s1); b = n / (e2 - s2);
     printf "round %d: 1 worker %.2f images/s (%.1f s); 2 workers %.2f images/s (%.1f s, shards %s); wall ratio %.2fx; ", r, a, e1 - s1, b, e2 - s2, sizes, b / a;
-    printf "in the first %.1f s the pair finished %d photos, one worker %d: window ratio %.2fx\n", w, p, q, q > 0 ? p / q : 0 }' | tee -a "$WORK/rounds"
+    printf "in the first %.1f s the pair finished %d photos, one worker %d: window ratio %.2fx\n", w, p, q, (q > 0 ? p / q : 0) }' | tee -a "$WORK/rounds"
 done
 awk '{ for (i = 1; i <= NF; i++) { if ($i == "wall") wall[NR] = $(i + 2); if ($i == "window") win[NR] = $(i + 2) } }
   function median(v, k,   i, j, t) { for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (v[j] + 0 < v[i] + 0) { t = v[i]; v[i] = v[j]; v[j] = t }

@@ -5,8 +5,11 @@ using System.Text.Json.Serialization;
 namespace FaceParse.Cli;
 
 /// <summary>One line of <c>OUT/_manifest/shard-K-of-N.jsonl</c>. A file record has <see cref="Status"/> (started — written
-/// before the parse, so an input in flight when a worker died is known —, then ok, skipped or failed); an event record has <see cref="Event"/> (start, end). Timestamps are UTC ISO-8601; <see cref="MTime"/> is the
-/// input's last-write time in the same form (100 ns ticks), compared exactly.</summary>
+/// before the parse, so an input in flight when a worker died is known —, then ok, skipped or failed); an event record has
+/// <see cref="Event"/> (start, end). Timestamps are UTC ISO-8601: a file record's <see cref="Time"/> is when the worker took
+/// the input up (its started and ok or failed records carry the same one; <see cref="Ms"/> is how long it took), an
+/// event's when it happened. <see cref="MTime"/> is the input's last-write time in the same form (100 ns ticks), compared
+/// exactly.</summary>
 internal sealed record ManifestRecord
 {
     [JsonPropertyName("event")] public string? Event { get; init; }
