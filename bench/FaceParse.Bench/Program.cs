@@ -1,34 +1,19 @@
 using BenchmarkDotNet.Running;
 
-// BenchmarkDotNet micro-benchmarks of the kernels: dotnet run -c Release --project bench/FaceParse.Bench -- --filter '*'
-if (args.Length > 0 && args[0] == "fp-liif-profile")
+// Profiles and comparisons by name (each class's summary has its command line); anything else goes to BenchmarkDotNet's
+// micro-benchmarks of the kernels: dotnet run -c Release --project bench/FaceParse.Bench -- --filter '*'
+var tools = new Dictionary<string, Action<string[]>>
 {
-    FaceParse.Bench.FpLiifProfile.Run(args[1..]);
-    return;
-}
-if (args.Length > 0 && args[0] == "train-profile")
+    ["fp-liif-profile"] = FaceParse.Bench.FpLiifProfile.Run,
+    ["fp-liif-phases"] = FaceParse.Bench.FpLiifPhases.Run,
+    ["train-profile"] = FaceParse.Bench.TrainProfile.Run,
+    ["segment-profile"] = FaceParse.Bench.SegmentProfile.Run,
+    ["segface-phases"] = FaceParse.Bench.SegFacePhases.Run,
+    ["core-contention"] = FaceParse.Bench.CoreContention.Run,
+};
+if (args.Length > 0 && tools.TryGetValue(args[0], out var tool))
 {
-    FaceParse.Bench.TrainProfile.Run(args[1..]);
-    return;
-}
-if (args.Length > 0 && args[0] == "segment-profile")
-{
-    FaceParse.Bench.SegmentProfile.Run(args[1..]);
-    return;
-}
-if (args.Length > 0 && args[0] == "segface-phases")
-{
-    FaceParse.Bench.SegFacePhases.Run(args[1..]);
-    return;
-}
-if (args.Length > 0 && args[0] == "fp-liif-phases")
-{
-    FaceParse.Bench.FpLiifPhases.Run(args[1..]);
-    return;
-}
-if (args.Length > 0 && args[0] == "core-contention")
-{
-    FaceParse.Bench.CoreContention.Run(args[1..]);
+    tool(args[1..]);
     return;
 }
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -2,6 +2,7 @@ namespace FaceParse.Models.Tests;
 
 /// <summary><see cref="FpLiifModel.ForwardAt"/>: logits at arbitrary points queried from the continuous decoder, in
 /// grid_sample's (x, y) convention.</summary>
+[Collection("model-globals")]
 public sealed class FpLiifForwardAtTests(ITestOutputHelper output)
 {
     // the pixel-centre grid of an h × w output as grid_sample coordinates (x, y), repeated for n images → [n, h, w, 2]
@@ -86,8 +87,10 @@ public sealed class FpLiifForwardAtTests(ITestOutputHelper output)
                         FpLiifFastPath.PerOpForm = true;
                         try { literal = model.ForwardAt(x, coords).ToArray(); }
                         finally { FpLiifFastPath.PerOpForm = false; }
+                        FpLiifForwardTests.PoisonPool(literal.Length);
                         fused = model.ForwardAt(x, coords).ToArray();
                     }
+                    Assert.False(fused.Any(float.IsNaN), $"{l} t={t}: logits left unwritten");
                     float toLiteral = literal.Zip(fused, (a, b) => MathF.Abs(a - b)).Max(), toRecorded = recorded.Zip(fused, (a, b) => MathF.Abs(a - b)).Max();
                     output.WriteLine($"{encoding} {l} t={t}: max |Δ| to the literal chunked query {toLiteral:E2}, to the recorded one {toRecorded:E2}");
                     Assert.True(toLiteral <= 1e-4f && toRecorded <= 1e-4f, $"{l} t={t}: max |Δlogit| {toLiteral} / {toRecorded}");

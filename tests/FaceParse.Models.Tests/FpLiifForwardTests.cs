@@ -1,9 +1,26 @@
 namespace FaceParse.Models.Tests;
 
+/// <summary>Tests that set the global SIMD level or thread count run here, alone: a kernel in a test running beside them
+/// could otherwise see the level change between choosing a path and running it (ConvChain checks for a banded kernel once,
+/// then calls it).</summary>
+[CollectionDefinition("model-globals", DisableParallelization = true)]
+public sealed class ModelGlobalsCollection;
+
 /// <summary>Output shapes at arbitrary sizes, the fast path against the literal form, and LIIF's coordinate convention.</summary>
+[Collection("model-globals")]
 public sealed class FpLiifForwardTests(ITestOutputHelper output)
 {
     internal static Tensor RandomImages(int n, int h, int w, int seed) => Tensor.Uniform(new Random(seed), 0f, 1f, n, 3, h, w);
+
+    /// <summary>Hands the pool a NaN-filled buffer of <paramref name="length"/> floats, so the next uninitialised tensor of
+    /// that length starts as NaN: an element a kernel forgets to write then shows, instead of keeping a value an earlier
+    /// (correct) call left in a reused buffer.</summary>
+    internal static void PoisonPool(int length)
+    {
+        var t = Tensor.Empty(length);
+        t.Span.Fill(float.NaN);
+        t.Dispose();
+    }
 
     [Fact]
     public void ForwardGivesAnyOutputSizeIndependentOfTheInput()
@@ -79,7 +96,9 @@ public sealed class FpLiifForwardTests(ITestOutputHelper output)
                         FpLiifFastPath.PerOpForm = true;
                         try { perOp = model.ForwardFast(x, h, w).ToArray(); }
                         finally { FpLiifFastPath.PerOpForm = false; }
+                        PoisonPool(perOp.Length);
                         fused = model.ForwardFast(x, h, w).ToArray();
+                        Assert.False(fused.Any(float.IsNaN), $"{l} t={t} {h}x{w}: logits left unwritten");
                         float maxDiff = perOp.Zip(fused, (a, b) => MathF.Abs(a - b)).Max();
                         Assert.True(maxDiff <= 1e-4f, $"{l} t={t} {h}x{w}: max |Δlogit| {maxDiff}");
                         Assert.True(perOp.Max() - perOp.Min() > 1e-2f, "logits barely vary");
