@@ -4,7 +4,7 @@ namespace FaceParse.Nn;
 
 /// <summary>torch.nn.PReLU(num_parameters): y = max(x, 0) + a_c·min(x, 0) with one learnt slope a_c per channel
 /// (dim 1 of the input); <c>weight [C]</c>, initialised to 0.25 as torch does.</summary>
-/// <remarks>Built from existing differentiable ops (relu(x) − a·relu(−x)), so gradients come for free.</remarks>
+/// <remarks>Runs <see cref="Tensor.PRelu"/> (torch.nn.functional.prelu), one pass into one buffer.</remarks>
 // x [N, C, *] → [N, C, *]
 public sealed class PRelu : Module, IModule
 {
@@ -24,9 +24,6 @@ public sealed class PRelu : Module, IModule
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank < 2 || x.Dim(1) != Channels)
             throw new ArgumentException($"PReLU({Channels}): input must be [N, {Channels}, ...], got [{string.Join(", ", x.Shape)}].", nameof(x));
-        var shape = new int[x.Rank];
-        Array.Fill(shape, 1);
-        shape[1] = Channels;
-        return x.Relu().Sub(x.Neg().Relu().Mul(Weight.Reshape(shape)));
+        return x.PRelu(Weight);
     }
 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using FaceParse.Tensors.Kernels;
 
@@ -20,6 +21,86 @@ public sealed partial class Tensor
     {
         for (int i = 0; i < x.Length; i++) dx[i] = x[i] > 0 ? g[i] : g[i] * negativeSlope;
     });
+
+    /// <summary>torch.nn.functional.prelu(x, weight): x where x &gt; 0, weight_c·x elsewhere, with one slope per channel (dim 1;
+    /// <paramref name="weight"/> [C]) or one shared slope (weight [1]). Gradients like torch: dx = g where x &gt; 0, weight_c·g
+    /// elsewhere (x = 0 included); dweight_c = Σ g·x over the elements of channel c with x ≤ 0.</summary>
+    /// <remarks>One pass and one output buffer (the composite relu(x) − weight·relu(−x) makes five).</remarks>
+    // x [N, C, *] (or [*] with a single slope), weight [C] → [N, C, *]
+    public Tensor PRelu(Tensor weight)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        int channels = Rank >= 2 ? _shape[1] : 1;
+        if (weight.Rank != 1 || (weight.Count != 1 && weight.Count != channels))
+            throw new ArgumentException($"prelu: weight {Shapes.Format(weight.ShapeArray)} must be [1] or [{channels}] (the channels, dim 1) for input {Shapes.Format(_shape)}.");
+        int c = weight.Count, inner = Rank >= 2 && Count > 0 ? Count / (_shape[0] * channels) : Count, rows = Count / Math.Max(1, inner);
+        if (c == 1) (inner, rows) = (Count, Count == 0 ? 0 : 1); // one slope: the whole tensor is one run
+        var x = Contiguous();
+        var slopes = weight.Contiguous().ToArray();
+        var y = Empty(_shape);
+        float[] xd = x._data, yd = y._data;
+        int xo = x.Offset;
+        // rows of `inner` elements, row r under slope r % c; runs of whole rows per parallel task
+        int rowsPerTask = Math.Max(1, ElementwiseChunk / Math.Max(1, inner));
+        Runtime.Parallelism.For((rows + rowsPerTask - 1) / rowsPerTask, t =>
+        {
+            for (int r = t * rowsPerTask; r < Math.Min(rows, (t + 1) * rowsPerTask); r++)
+                PReluRow(xd.AsSpan(xo + r * inner, inner), slopes[r % c], yd.AsSpan(r * inner, inner));
+        });
+        return y.Record("prelu", [this, weight], g =>
+        {
+            var gc = g.Contiguous();
+            float[] gd = gc._data;
+            int go = gc.Offset;
+            if (RequiresGrad)
+            {
+                var dx = Empty(_shape);
+                float[] dd = dx._data;
+                Runtime.Parallelism.For((rows + rowsPerTask - 1) / rowsPerTask, t =>
+                {
+                    for (int r = t * rowsPerTask; r < Math.Min(rows, (t + 1) * rowsPerTask); r++)
+                        for (int i = 0; i < inner; i++)
+                        {
+                            float v = xd[xo + r * inner + i], gv = gd[go + r * inner + i];
+                            dd[r * inner + i] = v > 0 ? gv : slopes[r % c] * gv;
+                        }
+                });
+                AccumulateGrad(dx);
+            }
+            if (weight.RequiresGrad)
+            {
+                var dw = new double[c];
+                Runtime.Parallelism.For(c, ch =>
+                {
+                    double sum = 0;
+                    for (int r = ch; r < rows; r += c)
+                        for (int i = 0; i < inner; i++)
+                        {
+                            float v = xd[xo + r * inner + i];
+                            if (!(v > 0)) sum += (double)gd[go + r * inner + i] * v;
+                        }
+                    dw[ch] = sum;
+                });
+                weight.AccumulateGrad(FromArray(Array.ConvertAll(dw, v => (float)v), [c]));
+            }
+        });
+    }
+
+    // y = x > 0 ? x : slope·x over one run of a channel (NaN stays NaN)
+    private static void PReluRow(ReadOnlySpan<float> x, float slope, Span<float> y)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var a = new Vector<float>(slope);
+            for (int w = Vector<float>.Count; i + w <= x.Length; i += w)
+            {
+                var v = new Vector<float>(x[i..]);
+                Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<float>.Zero), v, v * a).CopyTo(y[i..]);
+            }
+        }
+        for (; i < x.Length; i++) y[i] = x[i] > 0 ? x[i] : slope * x[i];
+    }
 
     /// <summary>torch.nn.functional.gelu with approximate='none': x·Φ(x) with exact erf. Gradient Φ(x) + x·φ(x).</summary>
     public Tensor Gelu() => Unary("gelu", (x, y) => // [*] → [*]

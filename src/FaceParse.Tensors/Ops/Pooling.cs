@@ -16,7 +16,8 @@ public sealed partial class Tensor
         int planes = _shape[0] * _shape[1], h = _shape[2], w = _shape[3];
         var xd = Spatial.Dense(this);
         var y = Empty(_shape[0], _shape[1], ho, wo);
-        var argmax = new int[planes * ho * wo];
+        // the window maxima's positions, for the gradient only: none under no_grad or for an input that needs no gradient
+        int[]? argmax = GradMode.Enabled && RequiresGrad ? new int[planes * ho * wo] : null;
         float[] xs = xd.Storage, ys = y.Storage;
         int xo = xd.Offset;
         Runtime.Parallelism.For(planes, plane =>
@@ -41,7 +42,7 @@ public sealed partial class Tensor
                     }
                 }
                 ys[o] = best;
-                argmax[o] = bestAt;
+                if (argmax is not null) argmax[o] = bestAt;
             }
         });
         return y.Record("max_pool2d", [this], g =>
@@ -52,7 +53,7 @@ public sealed partial class Tensor
             int go = gd.Offset;
             Runtime.Parallelism.For(planes, plane =>
             {
-                for (int o = plane * ho * wo; o < (plane + 1) * ho * wo; o++) dxs[plane * h * w + argmax[o]] += gs[go + o];
+                for (int o = plane * ho * wo; o < (plane + 1) * ho * wo; o++) dxs[plane * h * w + argmax![o]] += gs[go + o];
             });
             AccumulateGrad(dx);
         });

@@ -6,7 +6,8 @@ namespace FaceParse.Detection;
 /// interpolation (adaptive_avg_pool2d bins ⌊i·n/m⌋ … ⌈(i+1)·n/m⌉) and normalised to (x − 127.5)/128.</summary>
 /// <remarks>Zero padding is what the original MTCNN does for boxes that cross the border; facenet-pytorch instead clips the
 /// box to the photo and stretches the clipped part to the full input, which shifts the landmarks of edge faces.
-/// Integer sums keep the averages exact; the pixel sums of each row are prefix sums, so the cost is O(w·h + h·outW).</remarks>
+/// Integer sums keep the averages exact; each output row sums its rows' prefix sums over the column bins, so the cost is
+/// O((h + outH)·(w + outW)) and the memory two rows.</remarks>
 internal static class AreaCrop
 {
     public const float Mean = 127.5f;
@@ -20,45 +21,55 @@ internal static class AreaCrop
         if (rgb.Channels != 3) throw new ArgumentException("AreaCrop needs an RGB image.", nameof(rgb));
         if (width < 1 || height < 1 || outW < 1 || outH < 1) throw new ArgumentOutOfRangeException(nameof(width), $"Empty crop {width}x{height} → {outW}x{outH}.");
         if (destination.Length < 3 * outW * outH) throw new ArgumentException("Destination too small.", nameof(destination));
-        var colStart = new int[outW];
-        var colEnd = new int[outW];
-        for (int j = 0; j < outW; j++) (colStart[j], colEnd[j]) = Bin(j, width, outW);
-        // rowSums[r, j, c]: sum of row r of the rectangle over column bin j
-        var rowSums = new long[(long)height * outW * 3];
-        var prefix = new long[(width + 1) * 3];
-        int photoW = rgb.Width, photoH = rgb.Height;
-        byte[] pixels = rgb.Pixels;
-        for (int r = 0; r < height; r++)
+        var pool = System.Buffers.ArrayPool<long>.Shared;
+        var ints = System.Buffers.ArrayPool<int>.Shared;
+        int[] colStart = ints.Rent(outW), colEnd = ints.Rent(outW);
+        long[] prefix = pool.Rent((width + 1) * 3), sums = pool.Rent(outW * 3);
+        try
         {
-            int y = y0 + r;
-            if (y < 0 || y >= photoH) continue;
-            long rowBase = (long)y * photoW * 3;
-            for (int i = 0; i < width; i++)
+            for (int j = 0; j < outW; j++) (colStart[j], colEnd[j]) = Bin(j, width, outW);
+            prefix.AsSpan(0, 3).Clear();
+            int plane = outW * outH;
+            for (int i = 0; i < outH; i++)
             {
-                int x = x0 + i;
-                bool inside = x >= 0 && x < photoW;
-                for (int c = 0; c < 3; c++)
-                    prefix[(i + 1) * 3 + c] = prefix[i * 3 + c] + (inside ? pixels[rowBase + x * 3 + c] : 0);
-            }
-            long outBase = (long)r * outW * 3;
-            for (int j = 0; j < outW; j++)
-                for (int c = 0; c < 3; c++)
-                    rowSums[outBase + j * 3 + c] = prefix[colEnd[j] * 3 + c] - prefix[colStart[j] * 3 + c];
-        }
-        int plane = outW * outH;
-        for (int i = 0; i < outH; i++)
-        {
-            var (rs, re) = Bin(i, height, outH);
-            for (int j = 0; j < outW; j++)
-            {
-                float count = (float)(re - rs) * (colEnd[j] - colStart[j]);
-                for (int c = 0; c < 3; c++)
+                // sums[j, c]: the rectangle's pixels in row bin i × column bin j; a row shared by two bins is summed for each
+                var (rs, re) = Bin(i, height, outH);
+                sums.AsSpan(0, outW * 3).Clear();
+                for (int r = rs; r < re; r++)
                 {
-                    long sum = 0;
-                    for (int r = rs; r < re; r++) sum += rowSums[((long)r * outW + j) * 3 + c];
-                    destination[c * plane + i * outW + j] = (sum / count - Mean) * Scale;
+                    int y = y0 + r;
+                    if (y < 0 || y >= rgb.Height) continue; // outside the photo: zeros
+                    RowPrefix(rgb, y, x0, width, prefix);
+                    for (int j = 0; j < outW; j++)
+                        for (int c = 0; c < 3; c++) sums[j * 3 + c] += prefix[colEnd[j] * 3 + c] - prefix[colStart[j] * 3 + c];
+                }
+                for (int j = 0; j < outW; j++)
+                {
+                    float count = (float)(re - rs) * (colEnd[j] - colStart[j]);
+                    for (int c = 0; c < 3; c++) destination[c * plane + i * outW + j] = (sums[j * 3 + c] / count - Mean) * Scale;
                 }
             }
+        }
+        finally
+        {
+            ints.Return(colStart);
+            ints.Return(colEnd);
+            pool.Return(prefix);
+            pool.Return(sums);
+        }
+    }
+
+    // prefix[(i + 1)·3 + c]: the sum of channel c over columns x0 … x0 + i of photo row y (zero outside the photo)
+    private static void RowPrefix(Image rgb, int y, int x0, int width, long[] prefix)
+    {
+        byte[] pixels = rgb.Pixels;
+        long rowBase = (long)y * rgb.Width * 3;
+        for (int i = 0; i < width; i++)
+        {
+            int x = x0 + i;
+            bool inside = x >= 0 && x < rgb.Width;
+            for (int c = 0; c < 3; c++)
+                prefix[(i + 1) * 3 + c] = prefix[i * 3 + c] + (inside ? pixels[rowBase + x * 3 + c] : 0);
         }
     }
 
