@@ -1,39 +1,50 @@
-using System.Collections.Concurrent;
-
 namespace FaceParse.Tensors;
 
 /// <summary>Reuses float buffers by exact length so steady-state inference (same shapes every call) does not allocate.</summary>
 /// <remarks>Buffers come back through <see cref="Tensor.Dispose"/> or a <see cref="TensorScope"/>. Rented buffers are
-/// NOT cleared; <see cref="Tensor.Zeros(int[])"/> clears, <see cref="Tensor.Empty(int[])"/> does not.</remarks>
+/// NOT cleared; <see cref="Tensor.Zeros(int[])"/> clears, <see cref="Tensor.Empty(int[])"/> does not. When a returned
+/// buffer would take the idle floats past the limit, the lengths used longest ago are dropped first (down to 7/8 of the
+/// limit): shapes that change from call to call (a face region's size, a last partial chunk) age out instead of filling the
+/// pool for good and crowding out the shapes every call uses.</remarks>
 public static class TensorPool
 {
-    private static readonly ConcurrentDictionary<int, ConcurrentBag<float[]>> Buckets = new();
-    private static long _pooledFloats;
-
-    /// <summary>Floats the pool may keep idle (default 512 Mi floats = 2 GiB). The limit in force is the larger of this and
-    /// the most floats any one <see cref="TensorScope"/> has created, counting a scope still open (<see cref="EffectiveCapacityFloats"/>): a step that
-    /// needs more than the default at once (SegFace training at 512, batch 4: about 6 GB) then finds all its buffers again
-    /// next time, instead of dropping them to the garbage collector and allocating anew — which made the peak grow by
-    /// gigabytes per step until a gen-2 collection. An open scope counts as soon as it passes the default, so the buffers a
-    /// first training step hands back during its backward pass are kept too, not dropped as garbage that the second step's
-    /// new buffers would then sit beside (SegFace-mobilenet at 512, batch 2: 1.1 GB of it, the peak 4.5 GB instead of 3.5).</summary>
-    public static long CapacityFloats { get; set; } = 512L << 20;
-
-    /// <summary>The limit on idle floats now in force: max(<see cref="CapacityFloats"/>, the largest scope's floats).</summary>
-    public static long EffectiveCapacityFloats => Math.Max(CapacityFloats, Interlocked.Read(ref _largestScopeFloats));
-    private static long _largestScopeFloats;
-
-    // Called with the floats of every tensor a scope has created so far (views excluded): when it ends, and while it grows
-    // past the default capacity.
-    internal static void NoteScopeFloats(long floats)
+    // one length's idle buffers and when the length was last rented or returned (the pool's clock: one tick per operation)
+    private sealed class Bucket
     {
-        long seen;
-        while (floats > (seen = Interlocked.Read(ref _largestScopeFloats)) && Interlocked.CompareExchange(ref _largestScopeFloats, floats, seen) != seen) { }
+        public readonly Stack<float[]> Buffers = new();
+        public long LastUse;
+    }
+
+    private static readonly Lock Gate = new();
+    private static readonly Dictionary<int, Bucket> Buckets = [];
+    private static long _clock, _pooledFloats, _reused, _evicted;
+
+    /// <summary>Floats the pool may keep idle (default 64 Mi floats = 256 MiB). The limit in force is the larger of this and
+    /// the most floats the open <see cref="TensorScope"/>s (all threads together) have held at once
+    /// (<see cref="EffectiveCapacityFloats"/>): a step that needs more than the default at once (SegFace training at 512,
+    /// batch 4: about 6 GB; or several data-parallel workers' steps side by side) then finds all its buffers again next time,
+    /// instead of dropping them to the garbage collector and allocating anew — which made the peak grow by gigabytes per step
+    /// until a gen-2 collection. An open scope counts as soon as it grows, so the buffers a first training step hands back
+    /// during its backward pass are kept too, not dropped as garbage that the second step's new buffers would then sit beside
+    /// (SegFace-mobilenet at 512, batch 2: 1.1 GB of it, the peak 4.5 GB instead of 3.5).</summary>
+    public static long CapacityFloats { get; set; } = 16L << 20;
+
+    /// <summary>The limit on idle floats now in force: max(<see cref="CapacityFloats"/>, the open scopes' peak floats).</summary>
+    public static long EffectiveCapacityFloats => Math.Max(CapacityFloats, Interlocked.Read(ref _peakOpenFloats));
+    private static long _openFloats, _peakOpenFloats;
+
+    // Scopes report the floats of the tensors they track as they create them (views excluded), and hand them back when they end.
+    internal static void ScopeFloats(long delta)
+    {
+        long open = Interlocked.Add(ref _openFloats, delta), seen;
+        while (open > (seen = Interlocked.Read(ref _peakOpenFloats)) && Interlocked.CompareExchange(ref _peakOpenFloats, open, seen) != seen) { }
     }
 
     /// <summary>Buffers handed out that were reused rather than allocated (for tests and benchmarks).</summary>
     public static long Reused => Interlocked.Read(ref _reused);
-    private static long _reused;
+
+    /// <summary>Idle buffers dropped to make room for more recently used lengths (for tests and benchmarks).</summary>
+    public static long Evicted => Interlocked.Read(ref _evicted);
 
     /// <summary>Floats held by idle pooled buffers now (for benchmarks: memory the pool keeps for reuse).</summary>
     public static long IdleFloats => Interlocked.Read(ref _pooledFloats);
@@ -47,32 +58,62 @@ public static class TensorPool
 
     internal static float[] Rent(int length)
     {
-        if (length >= MinPooledLength && Buckets.TryGetValue(length, out var bag) && bag.TryTake(out var buffer))
-        {
-            Interlocked.Add(ref _pooledFloats, -length);
-            Interlocked.Increment(ref _reused);
-            return buffer;
-        }
+        if (length >= MinPooledLength)
+            lock (Gate)
+                if (Buckets.TryGetValue(length, out var bucket))
+                {
+                    bucket.LastUse = ++_clock;
+                    if (bucket.Buffers.TryPop(out var buffer))
+                    {
+                        _pooledFloats -= length;
+                        _reused++;
+                        return buffer;
+                    }
+                }
         return length == 0 ? [] : GC.AllocateUninitializedArray<float>(length);
     }
 
     internal static void Return(float[] buffer)
     {
-        if (buffer.Length < MinPooledLength) return;
-        if (Interlocked.Add(ref _pooledFloats, buffer.Length) > EffectiveCapacityFloats)
+        int length = buffer.Length;
+        if (length < MinPooledLength) return;
+        lock (Gate)
         {
-            Interlocked.Add(ref _pooledFloats, -buffer.Length);
-            return;
+            long capacity = EffectiveCapacityFloats;
+            if (length > capacity) return;
+            if (_pooledFloats + length > capacity) Evict(capacity - capacity / 8 - length);
+            if (_pooledFloats + length > capacity) return;
+            if (!Buckets.TryGetValue(length, out var bucket)) Buckets[length] = bucket = new Bucket();
+            bucket.LastUse = ++_clock;
+            bucket.Buffers.Push(buffer);
+            _pooledFloats += length;
         }
-        Buckets.GetOrAdd(buffer.Length, _ => new ConcurrentBag<float[]>()).Add(buffer);
+    }
+
+    // Drops idle buffers, least recently used lengths first, until at most `target` floats stay idle (Gate held).
+    private static void Evict(long target)
+    {
+        foreach (var (length, bucket) in Buckets.OrderBy(b => b.Value.LastUse).ToList())
+        {
+            while (_pooledFloats > target && bucket.Buffers.TryPop(out _))
+            {
+                _pooledFloats -= length;
+                _evicted++;
+            }
+            if (bucket.Buffers.Count == 0) Buckets.Remove(length);
+            if (_pooledFloats <= target) return;
+        }
     }
 
     /// <summary>Drops every pooled buffer, and forgets the scope sizes seen so far (the limit returns to <see cref="CapacityFloats"/>).</summary>
     public static void Clear()
     {
-        Buckets.Clear();
-        Interlocked.Exchange(ref _largestScopeFloats, 0);
-        Interlocked.Exchange(ref _pooledFloats, 0);
+        lock (Gate)
+        {
+            Buckets.Clear();
+            _pooledFloats = 0;
+            Interlocked.Exchange(ref _peakOpenFloats, Interlocked.Read(ref _openFloats));
+        }
     }
 }
 
@@ -85,7 +126,7 @@ public sealed class TensorScope : IDisposable
     private readonly List<Tensor> _tracked = [];
     private readonly HashSet<Tensor> _kept = [];
     private readonly HashSet<Tensor>? _releasable; // tensors of this scope that Backward may hand back early
-    private long _floats; // storage of every tensor tracked, for the pool's limit
+    private long _floats; // storage of every tensor tracked (counted open in the pool's limit until this scope ends)
 
     public TensorScope()
     {
@@ -131,7 +172,7 @@ public sealed class TensorScope : IDisposable
         if (_current is not { } scope || t.IsView) return;
         scope._tracked.Add(t);
         scope._floats += t.Storage.Length;
-        if (scope._floats > TensorPool.CapacityFloats) TensorPool.NoteScopeFloats(scope._floats);
+        TensorPool.ScopeFloats(t.Storage.Length);
         scope._releasable?.Add(t);
     }
 
@@ -175,12 +216,19 @@ public sealed class TensorScope : IDisposable
     {
         if (_current != this) throw new InvalidOperationException("TensorScopes must be disposed in reverse order of creation.");
         _current = _parent;
-        TensorPool.NoteScopeFloats(_floats);
+        long handedOn = 0; // kept tensors stay open in the parent scope
         foreach (var t in _tracked)
         {
-            if (_kept.Contains(t)) _parent?._tracked.Add(t);
-            else t.Dispose();
+            if (!_kept.Contains(t)) t.Dispose();
+            else if (_parent is not null)
+            {
+                _parent._tracked.Add(t);
+                _parent._floats += t.Storage.Length;
+                handedOn += t.Storage.Length;
+            }
         }
+        TensorPool.ScopeFloats(handedOn - _floats);
+        _floats = 0;
         _tracked.Clear();
     }
 }

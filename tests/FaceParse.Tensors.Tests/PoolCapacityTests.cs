@@ -1,7 +1,8 @@
 namespace FaceParse.Tensors.Tests;
 
-/// <summary>The pool's idle limit follows the largest scope: a step that needs more than <see cref="TensorPool.CapacityFloats"/>
-/// at once keeps all its buffers for the next step instead of dropping them to the garbage collector.</summary>
+/// <summary>The pool's idle limit follows the open scopes: a step that needs more than <see cref="TensorPool.CapacityFloats"/>
+/// at once keeps all its buffers for the next step instead of dropping them to the garbage collector; lengths no call asks
+/// for again age out.</summary>
 [Collection("kernels-global")] // changes process-wide pool settings; runs alone
 public sealed class PoolCapacityTests
 {
@@ -51,6 +52,75 @@ public sealed class PoolCapacityTests
                 foreach (var t in made) TensorScope.ReleaseNow(t); // back to the pool while the scope is open
                 Assert.True(TensorPool.IdleFloats >= (long)length * count, $"only {TensorPool.IdleFloats} of {(long)length * count} floats kept");
             }
+        }
+        finally
+        {
+            TensorPool.CapacityFloats = saved;
+            TensorPool.Clear();
+        }
+    }
+
+    /// <summary>Auto mode parses a face region whose size changes from photo to photo; each call hands the pool buffers of
+    /// lengths it will never ask for again. They must age out: before, they filled the pool to its limit for good (2 GiB idle
+    /// in a batch worker) and the steady shapes' buffers then found no room and were allocated anew every call.</summary>
+    [Fact]
+    public void LengthsThatChangeEveryCallAgeOutAndTheSteadyShapesStayPooled()
+    {
+        long saved = TensorPool.CapacityFloats;
+        try
+        {
+            TensorPool.CapacityFloats = 1 << 20;
+            TensorPool.Clear();
+            const int steady = 100_000, calls = 60;
+            long evicted = TensorPool.Evicted;
+            int reusedCalls = 0;
+            for (int call = 0; call < calls; call++)
+            {
+                long reused = TensorPool.Reused;
+                using (new TensorScope())
+                {
+                    Tensor.Empty(250_000 + 1_000 * call); // this call's region: a length no later call asks for
+                    Tensor.Empty(steady);
+                    Tensor.Empty(steady);
+                }
+                if (call >= calls / 2 && TensorPool.Reused - reused == 2) reusedCalls++;
+                Assert.True(TensorPool.IdleFloats <= TensorPool.EffectiveCapacityFloats, $"call {call}: {TensorPool.IdleFloats} floats idle, limit {TensorPool.EffectiveCapacityFloats}");
+            }
+            Assert.Equal(calls - calls / 2, reusedCalls); // every later call found both steady buffers again
+            Assert.True(TensorPool.Evicted > evicted, "no stale length was dropped");
+        }
+        finally
+        {
+            TensorPool.CapacityFloats = saved;
+            TensorPool.Clear();
+        }
+    }
+
+    /// <summary>Data-parallel workers each run their step in their own scope at the same time: the limit is what the open
+    /// scopes hold together, so both workers' buffers stay pooled (the largest single scope kept only one worker's).</summary>
+    [Fact]
+    public void ScopesOpenAtOnceOnTwoThreadsRaiseTheLimitToTheirSum()
+    {
+        long saved = TensorPool.CapacityFloats;
+        try
+        {
+            TensorPool.CapacityFloats = 1 << 20;
+            TensorPool.Clear();
+            const int length = 524_287, count = 4; // 2 Mi floats per worker, 2× the capacity
+            using var bothOpen = new Barrier(2);
+            void Step()
+            {
+                using (new TensorScope())
+                {
+                    for (int i = 0; i < count; i++) Tensor.Empty(length);
+                    bothOpen.SignalAndWait();
+                }
+            }
+            var workers = new[] { new Thread(Step), new Thread(Step) };
+            foreach (var w in workers) w.Start();
+            foreach (var w in workers) w.Join();
+            Assert.True(TensorPool.EffectiveCapacityFloats >= 2L * length * count, $"limit {TensorPool.EffectiveCapacityFloats}");
+            Assert.True(TensorPool.IdleFloats >= 2L * length * count, $"only {TensorPool.IdleFloats} of {2L * length * count} floats kept");
         }
         finally
         {
