@@ -74,9 +74,9 @@ public sealed partial class FaceParser
                         c[2 * i] = Math.Clamp((float)warp.Forward(ax), -1f, 1f); // the input's grid coordinates
                         c[2 * i + 1] = Math.Clamp((float)warp.Forward(ay), -1f, 1f);
                     }
-                var logits = (Options.Engine is { } engine // another engine runs the aligned frame; its logits are warped back bilinearly
+                ReadOnlySpan<float> logits = (Options.Engine is { } engine // another engine runs the aligned frame; its logits are warped back bilinearly
                     ? engine.Forward(Model, input, size, size).GridSample(coords, GridSampleMode.Bilinear, GridPadding.Border, alignCorners: false)
-                    : Model.ForwardAt(input, coords)).Contiguous().ToArray(); // [1, K, Hr, Wr]
+                    : Model.ForwardAt(input, coords)).Contiguous().Span; // [1, K, Hr, Wr], read in place (the scope's, until it ends)
                 int n = r.Width * r.Height;
                 for (int i = 0; i < n; i++)
                 {
@@ -111,7 +111,8 @@ public sealed partial class FaceParser
 
     // Auto mode's peak: the photo-sized label map and confidence plane (5 bytes a pixel), kept logits/probabilities (as
     // EstimateBytes counts them), and for the largest face region its query grid, masks and labels (10 bytes a pixel) plus
-    // its logits twice (the network's tensor and the copy read here), plus the network at the input size and 64 MiB.
+    // its logits twice (the network's tensor, and a contiguous copy when an engine's warp hands back a view), plus the
+    // network at the input size and 64 MiB.
     private long EstimateAutoBytes(int width, int height, IEnumerable<FaceBox?> regions)
     {
         long plane = (long)width * height, k = Labels.Count;
