@@ -6,14 +6,28 @@ namespace FaceParse.Tensors.Tests;
 [Collection("kernels-global")] // changes process-wide pool settings; runs alone
 public sealed class PoolCapacityTests
 {
-    [Fact]
-    public void AScopeLargerThanTheCapacityKeepsAllItsBuffersAndClearForgetsIt()
+    // Runs body with the pool emptied and its default limit set to `floats`; restores both afterwards.
+    private static void WithCapacity(long floats, Action body)
     {
         long saved = TensorPool.CapacityFloats;
         try
         {
-            TensorPool.CapacityFloats = 1 << 20;
+            TensorPool.CapacityFloats = floats;
             TensorPool.Clear();
+            body();
+        }
+        finally
+        {
+            TensorPool.CapacityFloats = saved;
+            TensorPool.Clear();
+        }
+    }
+
+    [Fact]
+    public void AScopeLargerThanTheCapacityKeepsAllItsBuffersAndClearForgetsIt()
+    {
+        WithCapacity(1 << 20, () =>
+        {
             const int length = 524_287, count = 8; // 4 Mi floats in all, 4× the capacity
             using (new TensorScope())
                 for (int i = 0; i < count; i++) Tensor.Empty(length);
@@ -26,12 +40,7 @@ public sealed class PoolCapacityTests
             TensorPool.Clear();
             Assert.Equal(TensorPool.CapacityFloats, TensorPool.EffectiveCapacityFloats);
             Assert.Equal(0, TensorPool.IdleFloats);
-        }
-        finally
-        {
-            TensorPool.CapacityFloats = saved;
-            TensorPool.Clear();
-        }
+        });
     }
 
     /// <summary>Buffers handed back while a scope is still open (a first training step's backward pass releasing its
@@ -40,11 +49,8 @@ public sealed class PoolCapacityTests
     [Fact]
     public void BuffersReleasedInsideALargeOpenScopeAreKept()
     {
-        long saved = TensorPool.CapacityFloats;
-        try
+        WithCapacity(1 << 20, () =>
         {
-            TensorPool.CapacityFloats = 1 << 20;
-            TensorPool.Clear();
             const int length = 524_287, count = 8;
             using (new TensorScope(releaseActivationsInBackward: true))
             {
@@ -52,12 +58,7 @@ public sealed class PoolCapacityTests
                 foreach (var t in made) TensorScope.ReleaseNow(t); // back to the pool while the scope is open
                 Assert.True(TensorPool.IdleFloats >= (long)length * count, $"only {TensorPool.IdleFloats} of {(long)length * count} floats kept");
             }
-        }
-        finally
-        {
-            TensorPool.CapacityFloats = saved;
-            TensorPool.Clear();
-        }
+        });
     }
 
     /// <summary>Auto mode parses a face region whose size changes from photo to photo; each call hands the pool buffers of
@@ -66,11 +67,8 @@ public sealed class PoolCapacityTests
     [Fact]
     public void LengthsThatChangeEveryCallAgeOutAndTheSteadyShapesStayPooled()
     {
-        long saved = TensorPool.CapacityFloats;
-        try
+        WithCapacity(1 << 20, () =>
         {
-            TensorPool.CapacityFloats = 1 << 20;
-            TensorPool.Clear();
             const int steady = 100_000, calls = 60;
             long evicted = TensorPool.Evicted;
             int reusedCalls = 0;
@@ -88,12 +86,7 @@ public sealed class PoolCapacityTests
             }
             Assert.Equal(calls - calls / 2, reusedCalls); // every later call found both steady buffers again
             Assert.True(TensorPool.Evicted > evicted, "no stale length was dropped");
-        }
-        finally
-        {
-            TensorPool.CapacityFloats = saved;
-            TensorPool.Clear();
-        }
+        });
     }
 
     /// <summary>Data-parallel workers each run their step in their own scope at the same time: the limit is what the open
@@ -101,11 +94,8 @@ public sealed class PoolCapacityTests
     [Fact]
     public void ScopesOpenAtOnceOnTwoThreadsRaiseTheLimitToTheirSum()
     {
-        long saved = TensorPool.CapacityFloats;
-        try
+        WithCapacity(1 << 20, () =>
         {
-            TensorPool.CapacityFloats = 1 << 20;
-            TensorPool.Clear();
             const int length = 524_287, count = 4; // 2 Mi floats per worker, 2× the capacity
             using var bothOpen = new Barrier(2);
             void Step()
@@ -121,12 +111,7 @@ public sealed class PoolCapacityTests
             foreach (var w in workers) w.Join();
             Assert.True(TensorPool.EffectiveCapacityFloats >= 2L * length * count, $"limit {TensorPool.EffectiveCapacityFloats}");
             Assert.True(TensorPool.IdleFloats >= 2L * length * count, $"only {TensorPool.IdleFloats} of {2L * length * count} floats kept");
-        }
-        finally
-        {
-            TensorPool.CapacityFloats = saved;
-            TensorPool.Clear();
-        }
+        });
     }
 
     [Fact]
