@@ -19,7 +19,7 @@ public static class TensorPool
     private static readonly Dictionary<int, Bucket> Buckets = [];
     private static long _clock, _pooledFloats, _reused, _evicted;
 
-    /// <summary>Floats the pool may keep idle (default 64 Mi floats = 256 MiB). The limit in force is the larger of this and
+    /// <summary>Floats the pool may keep idle (default 16 Mi floats = 64 MiB). The limit in force is the larger of this and
     /// the most floats the open <see cref="TensorScope"/>s (all threads together) have held at once
     /// (<see cref="EffectiveCapacityFloats"/>): a step that needs more than the default at once (SegFace training at 512,
     /// batch 4: about 6 GB; or several data-parallel workers' steps side by side) then finds all its buffers again next time,
