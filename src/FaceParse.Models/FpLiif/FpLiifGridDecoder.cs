@@ -44,7 +44,8 @@ internal static class FpLiifGridDecoder
         float[] bias0 = perImage.Contiguous().ToArray(), pe = wPe.Contiguous().ToArray();
 
         // Columns: source taps and weights (grid_sample's arithmetic), and the column part of W_pe·pe, [H, outW].
-        var cols = Axis(outW, wf);
+        var colAxis = Axis(outW, wf);
+        var cols = new BilinearColumns(colAxis.Lo, colAxis.Hi, colAxis.Frac, wf);
         var colEnc = LiifSampling.TapsForCell(cfg, LiifSampling.GridCoords(1, outW, 0, 1), hf, wf, (cellY, cellX))[0].Encoding; // [outW, P]
         var colTerm = new float[hidden * outW];
         for (int h = 0; h < hidden; h++)
@@ -100,9 +101,10 @@ internal static class FpLiifGridDecoder
         }
     }
 
-    // x[h, r·outW + c] = relu(bilinear(P_h)(row start + r, c) + bias0[h] + W_pe,row·pe_row(r) + colTerm[h, c]) for a chunk of rows
+    // x[h, r·outW + c] = relu(bilinear(P_h)(row start + r, c) + bias0[h] + W_pe,row·pe_row(r) + colTerm[h, c]) for a chunk of rows;
+    // each output row is one BilinearRows.Blend over its two source rows
     private static void Sample(Tensor proj, int projOffset, float[] b0, int b0Offset, float[] pe, float[] rowEnc, bool[] rowDependent, float[] colTerm,
-        AxisTaps rowsAxis, AxisTaps cols, int hidden, int hf, int wf, int dims, int start, int rows, int outW, Tensor x)
+        AxisTaps rowsAxis, BilinearColumns cols, int hidden, int hf, int wf, int dims, int start, int rows, int outW, Tensor x)
     {
         Parallelism.For(hidden, h =>
         {
@@ -114,17 +116,10 @@ internal static class FpLiifGridDecoder
                 float rowTerm = b0[b0Offset + h];
                 for (int d = 0; d < dims; d++)
                     if (rowDependent[d]) rowTerm += pe[h * dims + d] * rowEnc[oy * dims + d];
-                float fy = rowsAxis.Frac[oy], gy = 1 - fy;
+                float fy = rowsAxis.Frac[oy];
                 var top = src.Slice(rowsAxis.Lo[oy] * wf, wf);
                 var bot = src.Slice(rowsAxis.Hi[oy] * wf, wf);
-                var dst = x.Span.Slice(h * rows * outW + r * outW, outW);
-                for (int c = 0; c < outW; c++)
-                {
-                    int lo = cols.Lo[c], hi = cols.Hi[c];
-                    float fx = cols.Frac[c], gx = 1 - fx;
-                    float v = gy * (gx * top[lo] + fx * top[hi]) + fy * (gx * bot[lo] + fx * bot[hi]) + rowTerm + ct[c];
-                    dst[c] = v > 0 ? v : 0;
-                }
+                BilinearRows.Blend(top, bot, fy, cols, rowTerm, ct, relu: true, x.Span.Slice(h * rows * outW + r * outW, outW));
             }
         });
     }
