@@ -24,16 +24,23 @@ public sealed class BilinearColumns
         for (int c = 0; c < lo.Length; c++)
             if ((uint)lo[c] >= (uint)sourceWidth || (uint)hi[c] >= (uint)sourceWidth)
                 throw new ArgumentException($"Bilinear taps: column {c} reads source columns {lo[c]} and {hi[c]}, outside 0..{sourceWidth - 1}.");
-        (Lo, Hi, Frac, SourceWidth) = (lo, hi, frac, sourceWidth);
+        // copies: the fast paths read through pointers, so the validated taps must not change under them
+        (_lo, _hi, _frac, SourceWidth) = ([.. lo], [.. hi], [.. frac], sourceWidth);
         (Start16, Index16) = Windows(16);
         (Start8, Index8) = Windows(8);
     }
 
-    public int Count => Lo.Length;
+    private readonly int[] _lo, _hi;
+    private readonly float[] _frac;
+
+    public int Count => _lo.Length;
     public int SourceWidth { get; }
-    public int[] Lo { get; }
-    public int[] Hi { get; }
-    public float[] Frac { get; }
+    public ReadOnlySpan<int> Lo => _lo;
+    public ReadOnlySpan<int> Hi => _hi;
+    public ReadOnlySpan<float> Frac => _frac;
+    internal int[] LoArray => _lo;
+    internal int[] HiArray => _hi;
+    internal float[] FracArray => _frac;
 
     // per block of `width` columns: the window's first source column (-1: the taps do not fit), and per column the lo and
     // hi offsets inside the window ([block][0..width) lo, [block][width..2·width) hi)
@@ -50,11 +57,11 @@ public sealed class BilinearColumns
         for (int b = 0; b < blocks; b++)
         {
             int c0 = b * width, min = int.MaxValue, max = -1;
-            for (int c = c0; c < c0 + width; c++) (min, max) = (Math.Min(min, Math.Min(Lo[c], Hi[c])), Math.Max(max, Math.Max(Lo[c], Hi[c])));
+            for (int c = c0; c < c0 + width; c++) (min, max) = (Math.Min(min, Math.Min(_lo[c], _hi[c])), Math.Max(max, Math.Max(_lo[c], _hi[c])));
             int s = Math.Min(min, SourceWidth - width);
             if (SourceWidth < width || max - s >= width) { start[b] = -1; continue; }
             start[b] = s;
-            for (int i = 0; i < width; i++) (index[b * 2 * width + i], index[b * 2 * width + width + i]) = (Lo[c0 + i] - s, Hi[c0 + i] - s);
+            for (int i = 0; i < width; i++) (index[b * 2 * width + i], index[b * 2 * width + width + i]) = (_lo[c0 + i] - s, _hi[c0 + i] - s);
         }
         return (start, index);
     }
@@ -82,8 +89,8 @@ public static class BilinearRows
         int[] starts = width == 16 ? cols.Start16 : cols.Start8, indices = width == 16 ? cols.Index16 : cols.Index8;
         int blocks = width == 0 ? 0 : cols.Count / width;
         var a = new Row { Fy = fy, Gy = 1 - fy, RowAdd = rowAdd, Relu = relu };
-        fixed (float* t = top, b = bottom, add = colAdd, d = dst, frac = cols.Frac)
-        fixed (int* lo = cols.Lo, hi = cols.Hi, start = starts, index = indices)
+        fixed (float* t = top, b = bottom, add = colAdd, d = dst, frac = cols.FracArray)
+        fixed (int* lo = cols.LoArray, hi = cols.HiArray, start = starts, index = indices)
         {
             a.Top = t; a.Bottom = b; a.ColAdd = add; a.Dst = d; a.Frac = frac; a.Lo = lo; a.Hi = hi;
             for (int blk = 0; blk < blocks; blk++)

@@ -108,6 +108,29 @@ public sealed class BilinearRowsTests
         Assert.Throws<ArgumentException>(() => BilinearRows.Blend(new float[16], new float[16], 0, cols, 0, new float[32], true, new float[31]));
     }
 
+    [Fact]
+    public void TheTapsAreCopiedSoTheCallersArraysCannotChangeThemLater()
+    {
+        // the fast paths read through pointers, so a caller reusing its arrays must not move validated taps
+        var lo = new int[32];
+        var hi = new int[32];
+        var frac = new float[32];
+        for (int c = 0; c < 32; c++) (lo[c], hi[c], frac[c]) = (c / 2, Math.Min(c / 2 + 1, 15), 0.25f);
+        var cols = new BilinearColumns(lo, hi, frac, 16);
+        float[] top = Random(new Random(3), 16), bottom = Random(new Random(4), 16), colAdd = new float[32];
+        var before = new float[32];
+        BilinearRows.Blend(top, bottom, 0.5f, cols, 0, colAdd, relu: false, before);
+        Array.Fill(lo, 15);
+        Array.Fill(hi, 0);
+        Array.Fill(frac, 0.75f);
+        ForEachConfiguration((level, _) =>
+        {
+            var after = new float[32];
+            BilinearRows.Blend(top, bottom, 0.5f, cols, 0, colAdd, relu: false, after);
+            Assert.True(before.AsSpan().SequenceEqual(after), $"{level}: the output changed with the caller's arrays");
+        });
+    }
+
     private static void Check(Random rng, BilinearColumns cols, bool relu, string context)
     {
         float[] top = Random(rng, cols.SourceWidth), bottom = Random(rng, cols.SourceWidth), colAdd = Random(rng, cols.Count);
