@@ -16,6 +16,7 @@ PHOTOS=$(cd "${1:?usage: bench/shard-scaling.sh PHOTO_FOLDER [COUNT] [MODEL]}" &
 COUNT=${2:-all}
 MODEL=${3:-default}
 ROUNDS=${ROUNDS:-3}
+LIB=$(dirname "$0")/lib/manifest.awk
 FACEPARSE=${FACEPARSE:-dotnet $(dirname "$0")/../src/FaceParse.Cli/bin/Release/net10.0/FaceParse.Cli.dll}
 read -r -a EXTRA <<< "${SEGMENT_ARGS:---size 256 --out-size 256}"
 WORK=$(mktemp -d)
@@ -41,16 +42,11 @@ run() { # OUT SHARD... → "launch first-exit last-exit" (epoch seconds)
 
 # OUT LAUNCH WINDOW → photos whose ok record ends (start time + ms) within WINDOW seconds of LAUNCH; then the shard sizes
 finished() {
-  cat "$1"/_manifest/shard-*.jsonl | awk -v launch="$2" -v window="$3" '
-    function epoch(t,   y, m, d) { # ISO-8601 UTC (2026-12-07T15:14:24.1234567Z) → seconds since 1970
-      y = substr(t, 1, 4) + 0; m = substr(t, 6, 2) + 0; d = substr(t, 9, 2) + 0
-      if (m <= 2) { y--; m += 12 }
-      return (365 * y + int(y / 4) - int(y / 100) + int(y / 400) + int((153 * (m - 3) + 2) / 5) + d - 719469) * 86400 \
-        + substr(t, 12, 2) * 3600 + substr(t, 15, 2) * 60 + substr(t, 18) }
-    function field(name,   v) { if (!match($0, "\"" name "\":\"?[^,\"}]*")) return ""; v = substr($0, RSTART, RLENGTH); sub("\"" name "\":\"?", "", v); return v }
-    /"status":"ok"/ { if (epoch(field("time")) + field("ms") / 1000 <= launch + window) done++ }
+  cat "$1"/_manifest/shard-*.jsonl | awk -v launch="$2" -v window="$3" -f "$LIB" -f /dev/fd/3 3<<'EOF'
+    /"status":"ok"/ { if (finished() <= launch + window) done++ }
     /"event":"start"/ { sizes = sizes (sizes == "" ? "" : "/") field("assigned") }
-    END { printf "%d %s\n", done, sizes }'
+    END { printf "%d %s\n", done, sizes }
+EOF
 }
 
 echo "photos $n, ${ROUNDS} rounds, load average before the first $(cut -d' ' -f1 /proc/loadavg)"
