@@ -49,7 +49,7 @@ sleep "$WARM"; alive
 where() {
   local c0="" c1="" i
   for ((i = 0; i < PHASE; i++)); do
-    sleep 1; c0+=$(ps -o psr= -p "${pids[0]}" | tr -d ' '); c1+=$(ps -o psr= -p "${pids[1]}" | tr -d ' ')
+    sleep 1; c0+=$(ps -o psr= -p "${pids[0]}" | tr -d ' ' || echo -); c1+=$(ps -o psr= -p "${pids[1]}" | tr -d ' ' || echo -)
   done
   echo "$c0 $c1"
 }
@@ -69,14 +69,17 @@ for w in 0 1; do awk -v w="$w" -f "$LIB" -f /dev/fd/3 "$WORK/out$w"/_manifest/*.
 /"status":"ok"/ { printf "%s %.3f\n", w, finished() }
 EOF
 done > "$WORK/done"
-awk -v phase="$PHASE" '
+awk '
   NR == FNR { w[NR] = $1; t[NR] = $2; n = NR; next }
   { k = 0; split("0 0", kw); for (i = 1; i <= n; i++) if (index($3, w[i]) && t[i] > $4 && t[i] <= $5) { k++; kw[w[i] + 1]++ }
     rate = k / ($5 - $4)
     if ($2 == "pair") { pr = rate; pk += k; ps += $5 - $4; each = sprintf("%.2f on cpu %s + %.2f on cpu %s", kw[1] / ($5 - $4), $6, kw[2] / ($5 - $4), $7) }
-    else { sk += k; ss += $5 - $4; r[$1] = pr / rate; cycles = $1
+    else { if (k == 0) { print "no photo finished in a " phase_s($4, $5) " phase of one worker alone: use longer phases" > "/dev/stderr"; bad = 1; exit 1 }
+      sk += k; ss += $5 - $4; r[$1] = pr / rate; cycles = $1
       printf "cycle %d: 2 workers %.2f images/s (%s), worker %d alone %.2f images/s: ratio %.2fx\n", $1, pr, each, $3, rate, pr / rate } }
-  END { for (i = 1; i <= cycles; i++) for (j = i + 1; j <= cycles; j++) if (r[j] < r[i]) { x = r[i]; r[i] = r[j]; r[j] = x }
+  function phase_s(a, b) { return sprintf("%.1f s", b - a) }
+  END { if (bad) exit 1
+    for (i = 1; i <= cycles; i++) for (j = i + 1; j <= cycles; j++) if (r[j] < r[i]) { x = r[i]; r[i] = r[j]; r[j] = x }
     med = cycles % 2 ? r[(cycles + 1) / 2] : (r[cycles / 2] + r[cycles / 2 + 1]) / 2
     printf "median ratio over %d cycles %.2fx (lowest %.2fx, highest %.2fx); pooled: %d photos in %.1f s together, %d in %.1f s alone: %.2fx\n",
       cycles, med, r[1], r[cycles], pk, ps, sk, ss, (pk / ps) / (sk / ss) }' "$WORK/done" "$WORK/phases"
